@@ -1,0 +1,58 @@
+"""Take phone-sized screenshots of Tend for the README: python scripts/screenshots.py [out_dir].
+
+Runs the app on a throwaway SQLite database on 127.0.0.1 and drives Debian's Chromium.
+"""
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.browser.conftest import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.config import test_config  # noqa: E402
+
+
+def main(out_dir="docs", scheme="light"):
+    out = Path(out_dir)
+    out.mkdir(exist_ok=True)
+    instance = tempfile.mkdtemp()
+    app = create_app(test_config(instance, f"sqlite:///{instance}/tend.db"))
+    with app.app_context():
+        upgrade()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_context(base_url=base, color_scheme=scheme, **PHONE).new_page()
+        page.goto("/register")
+        page.screenshot(path=out / f"register-{scheme}.png")
+        page.fill("#email", "robin@example.org")
+        page.fill("#password", "a calm long password")
+        page.click("text=Create account")
+        page.screenshot(path=out / f"checkin-{scheme}.png")
+        page.click(".tank-button >> nth=2")
+        page.wait_for_selector("#part-share")
+        page.locator("#work_share").fill("62")
+        page.locator("#work_share").dispatch_event("change")
+        page.wait_for_selector("#part-share .saved-mark")
+        page.click("label[for=lean_personal-4]")
+        page.wait_for_selector("#part-leans .saved-mark")
+        page.screenshot(path=out / f"card-{scheme}.png")
+        page.screenshot(path=out / f"card-full-{scheme}.png", full_page=True)
+        page.goto("/history")
+        page.screenshot(path=out / f"history-{scheme}.png")
+        page.goto("/support")
+        page.screenshot(path=out / f"support-{scheme}.png")
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

@@ -1,0 +1,63 @@
+// Tend's page behaviour: small enhancements on top of server-rendered HTML and htmx.
+// Everything here is optional; the pages work without it.
+"use strict";
+
+document.documentElement.classList.replace("no-js", "js");
+
+function detectTimezone(root) {
+  const select = root.querySelector("select[data-detect-timezone]");
+  if (!select) return;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone && [...select.options].some((option) => option.value === zone)) {
+    select.value = zone;
+  }
+}
+
+function describeShare(input) {
+  const output = input.form.querySelector("output");
+  if (output) output.textContent = `${input.value} %`;
+}
+
+function countCharacters(input) {
+  const counter = input.form.querySelector(`[data-counter-for="${input.id}"]`);
+  if (!counter) return;
+  const limit = Number(input.dataset.countTo);
+  const left = limit - input.value.length;
+  counter.textContent = left < 0
+    ? `${-left} characters over the ${limit} limit`
+    : left <= 40 ? `${left} characters left` : "";
+  counter.classList.toggle("over", left < 0);
+}
+
+function showRequestProblem(message) {
+  const box = document.getElementById("request-problem");
+  if (!box) return;
+  box.textContent = message;
+  box.hidden = false;
+}
+
+document.addEventListener("input", (event) => {
+  const target = event.target;
+  if (target.matches("input[type=range][name=work_share]")) describeShare(target);
+  if (target.matches("[data-count-to]")) countCharacters(target);
+});
+
+document.addEventListener("DOMContentLoaded", () => detectTimezone(document));
+
+document.addEventListener("htmx:responseError", (event) => {
+  const status = event.detail.xhr.status;
+  showRequestProblem(status === 403 || status === 400
+    ? "That didn't save: the page had expired. Reload it and try again."
+    : "That didn't save. Please try again in a moment.");
+});
+
+document.addEventListener("htmx:sendError", () => {
+  showRequestProblem("That didn't save: no connection. Try again when you're back online.");
+});
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (event.detail.successful) {
+    const box = document.getElementById("request-problem");
+    if (box) box.hidden = true;
+  }
+});

@@ -1,0 +1,108 @@
+"""Tend: self-care between client sessions, for helping professionals."""
+import os
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp.config import Config
+from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(config=None):
+    """Build the application; `config` is an object whose upper-case attributes are settings."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TEND_INSTANCE_PATH"),
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(config or Config(app.instance_path))
+    if app.config["TRUSTED_PROXIES"]:
+        count = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    _init_database(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    _init_login(app)
+
+    from webapp import account, auth, checkins, support
+    from webapp.errors import register_error_handlers
+    from webapp.security import register_security_headers
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(checkins.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(support.bp)
+    register_error_handlers(app)
+    register_security_headers(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _init_database(app):
+    """Bind SQLAlchemy; SQLite gets WAL, foreign keys and a wait instead of 'database is locked'."""
+    db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(connection, _record):
+    """Per-connection SQLite settings."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _init_login(app):
+    """Sessions: users are found by their rotating login token."""
+    from webapp.auth import unauthorized
+    from webapp.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.session_protection = "basic"
+    login_manager.unauthorized_handler(unauthorized)
+
+    @login_manager.user_loader
+    def load_user(token):
+        return db.session.scalar(db.select(User).where(User.login_token == token))
+
+
+def _register_template_helpers(app):
+    """Filters and globals the templates share."""
+    from flask_login import current_user
+
+    from webapp.schemas import TIMEZONES
+    from webapp.services import checkins
+    from webapp.services.checkins import day_label
+
+    @app.template_filter("local_time")
+    def local_time(moment):
+        """A moment as the clock on the user's wall shows it, e.g. '2:05 PM'."""
+        return moment.astimezone(ZoneInfo(current_user.timezone)).strftime("%-I:%M %p")
+
+    @app.template_filter("local_date")
+    def local_date(moment):
+        """The user's calendar day of a moment, e.g. 'Monday 16 November'."""
+        return day_label(moment.astimezone(ZoneInfo(current_user.timezone)).date())
+
+    app.jinja_env.filters["day_label"] = day_label
+    app.jinja_env.globals.update(
+        TANK_LEVELS=checkins.TANK_LEVELS,
+        LEANS=checkins.LEANS,
+        PRACTICES=checkins.PRACTICES,
+        WORK_SHARE_BOUNDARY=checkins.WORK_SHARE_BOUNDARY,
+        lean_description=checkins.lean_description,
+        TIMEZONES=sorted(TIMEZONES),
+    )

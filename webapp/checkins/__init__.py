@@ -1,0 +1,130 @@
+"""The check-in card: one tap to save, optional extras, and the history."""
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.extensions import htmx
+from webapp.forms import form_fields
+from webapp.services.checkins import find_checkin, recent_days
+from webapp.services.clock import utcnow
+from webapp.services.sync import REJECTED, change_entry, save_entry
+
+bp = Blueprint("checkins", __name__)
+
+# The parts of the card that save on their own, and the fields each one sends.
+PARTS = {
+    "tank": ("tank",),
+    "share": ("work_share",),
+    "safety": ("safety_session",),
+    "leans": ("lean_personal", "lean_client", "lean_community"),
+    "practice": ("practice",),
+    "note": ("note",),
+}
+CLEARED = {"safety_session": False}
+
+
+@bp.before_request
+@login_required
+def require_sign_in():
+    """Every check-in page is personal."""
+
+
+@bp.after_request
+def vary_on_htmx(response):
+    """The same URLs answer with a page or a fragment."""
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/")
+def home():
+    """The check-in card, ready for one tap."""
+    return render_template("checkins/home.html", new_id=uuid.uuid4(), errors={})
+
+
+@bp.post("/checkins")
+def create():
+    """Save a check-in from one tap on the tank scale."""
+    now = utcnow().isoformat()
+    payload = form_fields(request.form, ("id", "tank")) | {"created_at": now, "updated_at": now}
+    result = save_entry(current_user, "checkin", payload)
+    if result.status == REJECTED:
+        if "id" in result.errors and "tank" not in result.errors:
+            abort(404)
+        template = "checkins/_tank_form.html" if htmx else "checkins/home.html"
+        return render_template(template, new_id=uuid.uuid4(), errors=result.errors), 422
+    if htmx:
+        return render_template("checkins/_card.html", entry=result.entry, saved="tank", errors={})
+    return redirect(url_for("checkins.show", entry_id=result.entry.id))
+
+
+@bp.get("/checkins/<uuid:entry_id>")
+def show(entry_id):
+    """One check-in, to look at, change or delete."""
+    entry = _live_checkin(entry_id)
+    return render_template("checkins/show.html", entry=entry, errors={}, saved=None)
+
+
+@bp.post("/checkins/<uuid:entry_id>/<part>")
+def update(entry_id, part):
+    """Save one part of the card (a lean, the note...) into the same entry."""
+    if part not in PARTS:
+        abort(404)
+    entry = _live_checkin(entry_id)
+    fields = PARTS[part]
+    if "clear" in request.form:
+        changes = {name: CLEARED.get(name) for name in fields}
+    else:
+        changes = form_fields(request.form, fields)
+    result = change_entry(current_user, "checkin", entry, changes, utcnow())
+    status = 422 if result.status == REJECTED else 200
+    if htmx:
+        shown = result.entry or entry
+        return render_template(
+            f"checkins/_{part}.html", entry=shown, errors=result.errors, saved=part,
+            submitted=changes,
+        ), status
+    if status == 422:
+        return render_template(
+            "checkins/show.html", entry=entry, errors=result.errors, saved=None,
+            submitted=changes,
+        ), status
+    return redirect(url_for("checkins.show", entry_id=entry.id, _anchor=f"part-{part}"))
+
+
+@bp.post("/checkins/<uuid:entry_id>/delete")
+def delete(entry_id):
+    """Delete a check-in (kept as a tombstone so other devices learn of it)."""
+    entry = _live_checkin(entry_id)
+    change_entry(current_user, "checkin", entry, {"deleted": True}, utcnow())
+    if htmx:
+        return render_template("checkins/_deleted.html", entry=entry)
+    flash("Check-in deleted.")
+    return redirect(url_for("checkins.history"))
+
+
+@bp.post("/checkins/<uuid:entry_id>/restore")
+def restore(entry_id):
+    """Undo a delete."""
+    entry = find_checkin(current_user, entry_id)
+    if entry is None:
+        abort(404)
+    result = change_entry(current_user, "checkin", entry, {"deleted": False}, utcnow())
+    if htmx:
+        return render_template("checkins/_card.html", entry=result.entry, errors={}, saved=None)
+    return redirect(url_for("checkins.show", entry_id=entry.id))
+
+
+@bp.get("/history")
+def history():
+    """The last two weeks of check-ins, by day."""
+    return render_template("checkins/history.html", days=recent_days(current_user))
+
+
+def _live_checkin(entry_id):
+    """The signed-in user's check-in, or 404 for anything missing, deleted or not theirs."""
+    entry = find_checkin(current_user, entry_id)
+    if entry is None or entry.deleted:
+        abort(404)
+    return entry

@@ -1,0 +1,99 @@
+"""Configuration read from the environment, with safe defaults."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _flag(name, default):
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret(instance_path, filename, make):
+    """Return a secret kept in the instance folder, creating it on first use.
+
+    Secrets must stay stable across restarts (a new SECRET_KEY signs everyone out),
+    so they are generated once and written with owner-only permissions.
+    """
+    path = Path(instance_path) / filename
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+class Config:
+    """Settings for a deployment; every value can come from the environment."""
+
+    def __init__(self, instance_path):
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY") or instance_secret(
+            instance_path, "secret_key", lambda: secrets.token_urlsafe(48)
+        )
+        self.SQLALCHEMY_DATABASE_URI = _database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'tend.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env.get("REDIS_URL")
+
+        secure = _flag("TEND_COOKIE_SECURE", True)
+        self.SESSION_COOKIE_SECURE = secure
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * int(env.get("TEND_REMEMBER_DAYS", "90"))
+
+        # A CSRF token that expires would turn a tap on a page left open between
+        # sessions into an error; the token lives as long as the session instead.
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.WTF_CSRF_SSL_STRICT = False
+
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_ENABLED = _flag("TEND_RATELIMIT_ENABLED", True)
+        self.SIGNIN_RATE_LIMIT = env.get("TEND_SIGNIN_RATE_LIMIT", "10 per minute;50 per hour")
+        self.REGISTER_RATE_LIMIT = env.get("TEND_REGISTER_RATE_LIMIT", "5 per minute;20 per hour")
+
+        # argon2id cost; the defaults follow argon2-cffi's recommended profile.
+        self.ARGON2_TIME_COST = int(env.get("TEND_ARGON2_TIME_COST", "3"))
+        self.ARGON2_MEMORY_COST = int(env.get("TEND_ARGON2_MEMORY_KIB", "65536"))
+
+        self.TRUSTED_PROXIES = int(env.get("TEND_TRUSTED_PROXIES", "0"))
+
+        self.CRISIS_REGION = env.get("TEND_CRISIS_REGION", "United States")
+        self.CRISIS_CALL = env.get("TEND_CRISIS_CALL", "988")
+        self.CRISIS_TEXT = env.get("TEND_CRISIS_TEXT", "988")
+        self.CRISIS_EMERGENCY = env.get("TEND_CRISIS_EMERGENCY", "911")
+
+
+def _database_url(url):
+    """Use the psycopg 3 driver for plain postgres URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def test_config(instance_path, database_url, **overrides):
+    """Settings for the test suite: cheap hashing, plain-HTTP cookies, given database."""
+    config = Config(instance_path)
+    config.TESTING = True
+    config.SECRET_KEY = "test-secret-key"  # noqa: S105 - test only
+    config.SQLALCHEMY_DATABASE_URI = _database_url(database_url)
+    config.SESSION_COOKIE_SECURE = False
+    config.REMEMBER_COOKIE_SECURE = False
+    config.RATELIMIT_STORAGE_URI = "memory://"
+    config.ARGON2_TIME_COST = 1
+    config.ARGON2_MEMORY_COST = 1024
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config

@@ -1,0 +1,86 @@
+"""Database models."""
+import secrets
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, ForeignKey, Index, String, TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+from webapp.services.clock import utcnow
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored as UTC, read back aware on every database.
+
+    SQLite has no time zone type, so values are normalised to UTC on the way in and
+    tagged as UTC on the way out; PostgreSQL gets a timestamptz.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Refuse naive datetimes; store everything else in UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def new_login_token():
+    """A random token that identifies a user's sign-ins; rotating it signs them all out."""
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    """A helping professional with an account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def get_id(self):
+        """Flask-Login stores this token, not the row id, in the session and cookie."""
+        return self.login_token
+
+
+class CheckIn(db.Model):
+    """One check-in: the tank level and the optional after-session extras.
+
+    The id, created_at and updated_at come from the client so that an entry made
+    offline keeps its identity and its time when it reaches the server later.
+    """
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_user_created", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    tank: Mapped[int]
+    work_share: Mapped[int | None]
+    safety_session: Mapped[bool] = mapped_column(default=False)
+    lean_personal: Mapped[int | None]
+    lean_client: Mapped[int | None]
+    lean_community: Mapped[int | None]
+    practice: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(280))

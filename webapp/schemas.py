@@ -1,0 +1,179 @@
+"""marshmallow schemas: every form and API payload is validated here, once.
+
+Messages are written for the person reading them next to the field.
+"""
+from datetime import timedelta
+from zoneinfo import available_timezones
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from webapp.services.checkins import PRACTICES
+from webapp.services.clock import utcnow
+
+TIMEZONES = frozenset(available_timezones())
+NOTE_LENGTH = 280
+MIN_PASSWORD = 10
+# How far ahead of the server a device's clock may be before its times are refused.
+CLOCK_SKEW = timedelta(days=1)
+
+
+def _required(message):
+    """Error messages for a field that must be filled in."""
+    return {"required": message, "null": message}
+
+
+class FormSchema(Schema):
+    """Treat blank text as missing, so an empty optional field means 'not given'."""
+
+    # Fields taken exactly as typed (only an empty one counts as missing).
+    verbatim = frozenset({"password"})
+
+    class Meta:
+        unknown = RAISE
+
+    @pre_load
+    def blank_to_none(self, data, **kwargs):
+        """Strip text and turn empty strings into None."""
+        if not isinstance(data, dict):
+            return data
+        cleaned = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = (value if key in self.verbatim else value.strip()) or None
+            cleaned[key] = value
+        return cleaned
+
+
+class CheckInSchema(FormSchema):
+    """A check-in entry, as the HTML card and the sync API both send it."""
+
+    id = fields.UUID(required=True, error_messages=_required("An entry needs an id."))
+    created_at = fields.AwareDateTime(
+        required=True, error_messages=_required("When was this? A time is needed.")
+    )
+    updated_at = fields.AwareDateTime(
+        required=True, error_messages=_required("A time of the last change is needed.")
+    )
+    deleted = fields.Boolean(load_default=False)
+    tank = fields.Integer(
+        required=True,
+        strict=False,
+        validate=validate.Range(1, 5, error="Choose a level from 1 (empty) to 5 (full)."),
+        error_messages=_required("Choose how full your tank is.")
+        | {"invalid": "Choose a level from 1 (empty) to 5 (full)."},
+    )
+    work_share = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(0, 100, error="The share of the work is between 0 and 100 %."),
+        error_messages={"invalid": "The share of the work is a whole number from 0 to 100."},
+    )
+    safety_session = fields.Boolean(load_default=False)
+    lean_personal = fields.Integer(allow_none=True, load_default=None)
+    lean_client = fields.Integer(allow_none=True, load_default=None)
+    lean_community = fields.Integer(allow_none=True, load_default=None)
+    practice = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(PRACTICES, error="Pick one of the practices shown."),
+    )
+    note = fields.String(allow_none=True, load_default=None)
+
+    @validates("lean_personal", "lean_client", "lean_community")
+    def validate_lean(self, value, data_key, **kwargs):
+        """A lean is a step from -2 to +2."""
+        if value is not None and not -2 <= value <= 2:
+            raise ValidationError("Choose one of the five steps on this scale.")
+
+    @validates("note")
+    def validate_note(self, value, **kwargs):
+        """Keep notes to one short line."""
+        if value is not None and len(value) > NOTE_LENGTH:
+            raise ValidationError(
+                f"Keep the note to {NOTE_LENGTH} characters (this one has {len(value)})."
+            )
+
+    @validates_schema
+    def validate_times(self, data, **kwargs):
+        """Times must be in order and not in the future beyond a clock's normal drift."""
+        created, updated = data.get("created_at"), data.get("updated_at")
+        if created and updated and updated < created:
+            raise ValidationError("The last change cannot come before the entry.", "updated_at")
+        latest = utcnow() + CLOCK_SKEW
+        for name in ("created_at", "updated_at"):
+            if data.get(name) and data[name] > latest:
+                raise ValidationError(
+                    "This time is in the future; check the device's clock.", name
+                )
+
+    @post_load
+    def id_as_text(self, data, **kwargs):
+        """Store ids in their canonical text form."""
+        data["id"] = str(data["id"])
+        return data
+
+
+class CredentialsSchema(FormSchema):
+    """Email and password, shared by sign-in and registration."""
+
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254, error="That email address is too long."),
+        error_messages=_required("Enter your email address.")
+        | {"invalid": "Enter an email address like name@example.org."},
+    )
+    password = fields.String(
+        required=True, error_messages=_required("Enter your password.")
+    )
+    remember = fields.Boolean(load_default=False)
+
+    @post_load
+    def normalise_email(self, data, **kwargs):
+        """Email addresses are compared without regard to case."""
+        data["email"] = data["email"].lower()
+        return data
+
+
+class SignInSchema(CredentialsSchema):
+    """The sign-in form."""
+
+    next = fields.String(load_default=None)
+
+
+class ProfileSchema(FormSchema):
+    """What a user can say about themselves: a name to greet them by and their time zone."""
+
+    display_name = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=80, error="Keep the name to 80 characters."),
+    )
+    timezone = fields.String(
+        required=True,
+        validate=validate.OneOf(TIMEZONES, error="Choose a time zone from the list."),
+        error_messages=_required("Choose your time zone."),
+    )
+
+
+class RegisterSchema(CredentialsSchema, ProfileSchema):
+    """The registration form."""
+
+    password = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=MIN_PASSWORD,
+            max=1024,
+            error=f"Use at least {MIN_PASSWORD} characters (a short phrase works well).",
+        ),
+        error_messages=_required("Choose a password."),
+    )

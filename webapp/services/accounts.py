@@ -1,0 +1,78 @@
+"""Accounts: registering, checking passwords, and the user's own settings."""
+import contextlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import User
+
+
+class EmailTaken(Exception):
+    """An account with this email address already exists."""
+
+
+def password_hasher():
+    """The app's argon2id hasher, built once from its configured cost."""
+    hasher = current_app.extensions.get("tend_password_hasher")
+    if hasher is None:
+        hasher = PasswordHasher(
+            time_cost=current_app.config["ARGON2_TIME_COST"],
+            memory_cost=current_app.config["ARGON2_MEMORY_COST"],
+        )
+        current_app.extensions["tend_password_hasher"] = hasher
+    return hasher
+
+
+def register_user(email, password, timezone, display_name=None):
+    """Create and return a new user; raise EmailTaken if the address is in use."""
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise EmailTaken(email)
+    user = User(
+        email=email,
+        password_hash=password_hasher().hash(password),
+        timezone=timezone,
+        display_name=display_name,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email, password):
+    """Return the user these credentials belong to, or None.
+
+    An unknown address costs the same hashing work as a wrong password, so the
+    response time does not tell an attacker which addresses have accounts.
+    """
+    hasher = password_hasher()
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        _spend_equal_effort(hasher, password)
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+        db.session.commit()
+    return user
+
+
+def _spend_equal_effort(hasher, password):
+    """Verify against a throwaway hash of the same cost."""
+    dummy = current_app.extensions.get("tend_dummy_hash")
+    if dummy is None:
+        dummy = current_app.extensions["tend_dummy_hash"] = hasher.hash("not a real password")
+    with contextlib.suppress(VerificationError):
+        hasher.verify(dummy, password)
+
+
+def update_profile(user, display_name, timezone):
+    """Save the user's display name and time zone."""
+    user.display_name = display_name
+    user.timezone = timezone
+    db.session.commit()
