@@ -15,14 +15,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser.conftest import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.config import test_config  # noqa: E402
+from webapp.config import TestConfig  # noqa: E402
 
 
 def main(out_dir="docs", scheme="light"):
     out = Path(out_dir)
     out.mkdir(exist_ok=True)
     instance = tempfile.mkdtemp()
-    app = create_app(test_config(instance, f"sqlite:///{instance}/tend.db"))
+    app = create_app(TestConfig(instance, f"sqlite:///{instance}/tend.db"))
     with app.app_context():
         upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)

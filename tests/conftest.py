@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from webapp import create_app
-from webapp.config import test_config
+from webapp.config import TestConfig
 from webapp.extensions import db, limiter
 
 PASSWORD = "a calm long password"  # noqa: S105 - test data
@@ -58,7 +58,7 @@ def database_url(request, tmp_path_factory):
 def session_app(database_url, tmp_path_factory):
     """One app per database, migrated to the newest schema by the real migrations."""
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app(test_config(str(instance), database_url))
+    app = create_app(TestConfig(str(instance), database_url))
     with app.app_context():
         upgrade()
     yield app
@@ -86,7 +86,7 @@ def client(app):
 
 def csrf_token(response):
     """The CSRF token a page carries."""
-    match = re.search(rb'name="csrf_token" value="([^"]+)"', response.data)
+    match = re.search(rb'"X-CSRFToken": "([^"]+)"', response.data)
     assert match, "page has no CSRF token"
     return match.group(1).decode()
 
@@ -98,7 +98,7 @@ class Session:
         self.client = client
         self.token = None
 
-    def fetch_token(self, path="/sign-in"):
+    def fetch_token(self, path="/support"):
         """Load a page and remember its CSRF token, as a browser would."""
         self.token = csrf_token(self.client.get(path))
         return self.token

@@ -83,17 +83,20 @@ def _database_url(url):
     return url
 
 
-def test_config(instance_path, database_url, **overrides):
-    """Settings for the test suite: cheap hashing, plain-HTTP cookies, given database."""
-    config = Config(instance_path)
-    config.TESTING = True
-    config.SECRET_KEY = "test-secret-key"  # noqa: S105 - test only
-    config.SQLALCHEMY_DATABASE_URI = _database_url(database_url)
-    config.SESSION_COOKIE_SECURE = False
-    config.REMEMBER_COOKIE_SECURE = False
-    config.RATELIMIT_STORAGE_URI = "memory://"
-    config.ARGON2_TIME_COST = 1
-    config.ARGON2_MEMORY_COST = 1024
-    for key, value in overrides.items():
-        setattr(config, key, value)
-    return config
+class TestConfig(Config):
+    """Settings for the test suite: cheap hashing, plain-HTTP cookies, the given database."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, instance_path, database_url, **overrides):
+        super().__init__(instance_path)
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key"  # noqa: S105 - test only
+        self.SQLALCHEMY_DATABASE_URI = _database_url(database_url)
+        self.SESSION_COOKIE_SECURE = False
+        self.REMEMBER_COOKIE_SECURE = False
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST = 1024
+        for key, value in overrides.items():
+            setattr(self, key, value)

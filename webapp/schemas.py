@@ -32,6 +32,19 @@ def _required(message):
     return {"required": message, "null": message}
 
 
+class WholeNumber(fields.Integer):
+    """An integer that may arrive as text from a form, but is never silently rounded.
+
+    marshmallow's non-strict Integer turns 3.5 into 3; a JSON client sending 3.5
+    made a mistake and should hear about it.
+    """
+
+    def _validated(self, value):
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 class FormSchema(Schema):
     """Treat blank text as missing, so an empty optional field means 'not given'."""
 
@@ -57,7 +70,11 @@ class FormSchema(Schema):
 class CheckInSchema(FormSchema):
     """A check-in entry, as the HTML card and the sync API both send it."""
 
-    id = fields.UUID(required=True, error_messages=_required("An entry needs an id."))
+    id = fields.UUID(
+        required=True,
+        error_messages=_required("An entry needs an id.")
+        | {"invalid_uuid": "This entry's id is not valid. Reload the page and try again."},
+    )
     created_at = fields.AwareDateTime(
         required=True, error_messages=_required("When was this? A time is needed.")
     )
@@ -65,23 +82,22 @@ class CheckInSchema(FormSchema):
         required=True, error_messages=_required("A time of the last change is needed.")
     )
     deleted = fields.Boolean(load_default=False)
-    tank = fields.Integer(
+    tank = WholeNumber(
         required=True,
-        strict=False,
         validate=validate.Range(1, 5, error="Choose a level from 1 (empty) to 5 (full)."),
         error_messages=_required("Choose how full your tank is.")
         | {"invalid": "Choose a level from 1 (empty) to 5 (full)."},
     )
-    work_share = fields.Integer(
+    work_share = WholeNumber(
         allow_none=True,
         load_default=None,
         validate=validate.Range(0, 100, error="The share of the work is between 0 and 100 %."),
         error_messages={"invalid": "The share of the work is a whole number from 0 to 100."},
     )
     safety_session = fields.Boolean(load_default=False)
-    lean_personal = fields.Integer(allow_none=True, load_default=None)
-    lean_client = fields.Integer(allow_none=True, load_default=None)
-    lean_community = fields.Integer(allow_none=True, load_default=None)
+    lean_personal = WholeNumber(allow_none=True, load_default=None)
+    lean_client = WholeNumber(allow_none=True, load_default=None)
+    lean_community = WholeNumber(allow_none=True, load_default=None)
     practice = fields.String(
         allow_none=True,
         load_default=None,

@@ -8,7 +8,7 @@ from webapp.extensions import htmx
 from webapp.forms import form_fields
 from webapp.services.checkins import find_checkin, recent_days
 from webapp.services.clock import utcnow
-from webapp.services.sync import REJECTED, change_entry, save_entry
+from webapp.services.sync import FOREIGN_ID_ERRORS, REJECTED, change_entry, save_entry
 
 bp = Blueprint("checkins", __name__)
 
@@ -50,7 +50,7 @@ def create():
     payload = form_fields(request.form, ("id", "tank")) | {"created_at": now, "updated_at": now}
     result = save_entry(current_user, "checkin", payload)
     if result.status == REJECTED:
-        if "id" in result.errors and "tank" not in result.errors:
+        if result.errors == FOREIGN_ID_ERRORS:
             abort(404)
         template = "checkins/_tank_form.html" if htmx else "checkins/home.html"
         return render_template(template, new_id=uuid.uuid4(), errors=result.errors), 422
@@ -82,8 +82,8 @@ def update(entry_id, part):
     if htmx:
         shown = result.entry or entry
         return render_template(
-            f"checkins/_{part}.html", entry=shown, errors=result.errors, saved=part,
-            submitted=changes,
+            f"checkins/_{part}.html", entry=shown, errors=result.errors,
+            saved=None if result.errors else part, submitted=changes,
         ), status
     if status == 422:
         return render_template(

@@ -1,0 +1,45 @@
+# Tend: `make run` to use it, `make test` to check it. Both set themselves up.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint bench screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-app
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+# Local use over plain HTTP: Secure cookies would not be sent back, so they are off
+# here unless TEND_COOKIE_SECURE says otherwise. Production keeps the secure default.
+run: $(VENV)/.installed-app
+	TEND_COOKIE_SECURE=$${TEND_COOKIE_SECURE:-0} $(BIN)/flask --app wsgi db upgrade
+	TEND_COOKIE_SECURE=$${TEND_COOKIE_SECURE:-0} exec $(BIN)/gunicorn \
+		--bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
+
+test: $(VENV)/.installed-test
+	scripts/ensure-chromium.sh
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/http_checkin.py
+
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python scripts/screenshots.py docs light
+	$(BIN)/python scripts/screenshots.py docs dark
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

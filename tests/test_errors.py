@@ -1,0 +1,40 @@
+"""Errors: a page for people, JSON for API clients, never a traceback."""
+from webapp import create_app
+from webapp.config import TestConfig
+
+
+def test_not_found_is_a_friendly_page(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "There&#39;s nothing here." in response.get_data(as_text=True)
+
+
+def test_api_clients_get_json_errors(client):
+    response = client.get("/api/v1/nothing")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": response.get_json()["error"], "status": 404}
+
+
+def test_clients_that_ask_for_json_get_json(client):
+    response = client.get("/nowhere", headers={"Accept": "application/json"})
+    assert response.get_json()["status"] == 404
+
+
+def test_a_crash_is_a_calm_500_and_the_transaction_is_rolled_back(tmp_path):
+    app = create_app(TestConfig(str(tmp_path), f"sqlite:///{tmp_path}/crash.db"))
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in page
+    assert "secret internals" not in page and "Traceback" not in page
+
+
+def test_wrong_method_is_405_not_500(client):
+    assert client.put("/sign-in").status_code == 405
