@@ -45,8 +45,9 @@ def test_one_tap_saves_a_check_in(app, member):
 def test_one_tap_without_javascript_redirects_to_the_card(app, member):
     response, entry_id = member.check_in(tank=4, htmx=False)
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/checkins/{entry_id}"
-    assert "Mostly full" in member.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.headers["Location"] == f"/checkins/{entry_id}?saved=tank"
+    page = member.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Saved: mostly full" in page
 
 
 def test_the_same_tap_sent_twice_saves_one_entry(app, member):
@@ -189,8 +190,10 @@ def test_extras_without_javascript_redirect_back_to_the_card(app, member):
     member.fetch_token(f"/checkins/{entry_id}")
     response = update(member, entry_id, "practice", {"practice": "outside"}, htmx=False)
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/checkins/{entry_id}#part-practice"
+    assert response.headers["Location"] == f"/checkins/{entry_id}?saved=practice#part-practice"
     assert stored(app, entry_id).practice == "outside"
+    page = member.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<span class="saved-mark" role="status">Saved</span>' in page
 
 
 def test_an_unknown_part_is_not_found(member):
@@ -264,6 +267,18 @@ def test_history_day_boundary_follows_the_time_zone(app, person):
         user = db.session.scalar(select(User))
         days = recent_days(user, now=moment + timedelta(hours=1))
     assert [day.date.isoformat() for day in days] == ["2026-03-02"]
+    assert days[0].label == "Today"
+
+
+def test_days_are_named_the_way_people_say_them():
+    from datetime import date
+
+    from webapp.services.checkins import relative_day_label
+
+    today = date(2026, 11, 22)
+    assert relative_day_label(today, today) == "Today"
+    assert relative_day_label(date(2026, 11, 21), today) == "Yesterday"
+    assert relative_day_label(date(2026, 11, 16), today) == "Monday 16 November"
 
 
 def test_empty_history_says_so_kindly(member):

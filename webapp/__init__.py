@@ -97,7 +97,6 @@ def _register_template_helpers(app):
         """The user's calendar day of a moment, e.g. 'Monday 16 November'."""
         return day_label(moment.astimezone(ZoneInfo(current_user.timezone)).date())
 
-    app.jinja_env.filters["day_label"] = day_label
     app.jinja_env.globals.update(
         TANK_LEVELS=checkins.TANK_LEVELS,
         LEANS=checkins.LEANS,

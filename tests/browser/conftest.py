@@ -27,9 +27,12 @@ def _note_console_error(message, problems):
     """Console errors (a CSP violation among them) fail the test.
 
     Chromium also logs every 4xx answer as an error; those are expected when a test
-    submits bad input, and the test asserts on what the page shows instead.
+    submits bad input, and the test asserts on what the page shows instead. htmx logs
+    an abort when a newer tap supersedes a save still in flight (hx-sync replace); a
+    failed request still shows up as htmx:responseError or htmx:sendError.
     """
-    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+    expected = ("Failed to load resource", "htmx:sendAbort", "htmx:afterRequest")
+    if message.type == "error" and not message.text.startswith(expected):
         problems.append(f"console: {message.text}")
 
 

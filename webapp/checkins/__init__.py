@@ -22,6 +22,8 @@ PARTS = {
     "note": ("note",),
 }
 CLEARED = {"safety_session": False}
+# Parts whose wording depends on another part, sent along with that part's answer.
+DEPENDENT_PARTS = {"safety": ("share",)}
 
 
 @bp.before_request
@@ -56,14 +58,21 @@ def create():
         return render_template(template, new_id=uuid.uuid4(), errors=result.errors), 422
     if htmx:
         return render_template("checkins/_card.html", entry=result.entry, saved="tank", errors={})
-    return redirect(url_for("checkins.show", entry_id=result.entry.id))
+    return redirect(url_for("checkins.show", entry_id=result.entry.id, saved="tank"))
 
 
 @bp.get("/checkins/<uuid:entry_id>")
 def show(entry_id):
-    """One check-in, to look at, change or delete."""
+    """One check-in, to look at, change or delete.
+
+    After a save without JavaScript the redirect names the part just saved, so the page
+    confirms it as the htmx answer would.
+    """
     entry = _live_checkin(entry_id)
-    return render_template("checkins/show.html", entry=entry, errors={}, saved=None)
+    saved = request.args.get("saved")
+    return render_template(
+        "checkins/show.html", entry=entry, errors={}, saved=saved if saved in PARTS else None
+    )
 
 
 @bp.post("/checkins/<uuid:entry_id>/<part>")
@@ -81,16 +90,25 @@ def update(entry_id, part):
     status = 422 if result.status == REJECTED else 200
     if htmx:
         shown = result.entry or entry
-        return render_template(
-            f"checkins/_{part}.html", entry=shown, errors=result.errors,
-            saved=None if result.errors else part, submitted=changes,
-        ), status
+        fragments = [
+            render_template(
+                f"checkins/_{part}.html", entry=shown, errors=result.errors,
+                saved=None if result.errors else part, submitted=changes,
+            )
+        ]
+        fragments += [
+            render_template(f"checkins/_{other}.html", entry=shown, errors={}, oob=True)
+            for other in DEPENDENT_PARTS.get(part, ())
+        ]
+        return "".join(fragments), status
     if status == 422:
         return render_template(
             "checkins/show.html", entry=entry, errors=result.errors, saved=None,
             submitted=changes,
         ), status
-    return redirect(url_for("checkins.show", entry_id=entry.id, _anchor=f"part-{part}"))
+    return redirect(
+        url_for("checkins.show", entry_id=entry.id, saved=part, _anchor=f"part-{part}")
+    )
 
 
 @bp.post("/checkins/<uuid:entry_id>/delete")

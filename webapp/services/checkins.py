@@ -86,7 +86,17 @@ class Day:
     """Check-ins of one local calendar day, newest first."""
 
     date: date
+    label: str
     checkins: list
+
+
+def relative_day_label(day, today):
+    """'Today', 'Yesterday', or the date in words."""
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return day_label(day)
 
 
 def recent_days(user, days=HISTORY_DAYS, now=None):
@@ -104,6 +114,6 @@ def recent_days(user, days=HISTORY_DAYS, now=None):
     for checkin in rows:
         local_day = checkin.created_at.astimezone(zone).date()
         if not grouped or grouped[-1].date != local_day:
-            grouped.append(Day(local_day, []))
+            grouped.append(Day(local_day, relative_day_label(local_day, today), []))
         grouped[-1].checkins.append(checkin)
     return grouped
