@@ -28,13 +28,14 @@ run: $(VENV)/.installed-app
 		--bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
 
 test: $(VENV)/.installed-test
-	scripts/ensure-chromium.sh
+	scripts/ensure-tool.sh chromium
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed-test
+	scripts/ensure-tool.sh wrk
 	$(BIN)/python bench/http_checkin.py
 
 screenshots: $(VENV)/.installed-test

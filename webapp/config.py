@@ -40,7 +40,7 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _database_url(
             env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'tend.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.REDIS_URL = env.get("REDIS_URL")
 
         secure = _flag("TEND_COOKIE_SECURE", True)
@@ -75,6 +75,11 @@ class Config:
         self.CRISIS_EMERGENCY = env.get("TEND_CRISIS_EMERGENCY", "911")
 
 
+def _engine_options(url):
+    """A network connection can go stale while pooled; a SQLite file cannot."""
+    return {"pool_pre_ping": not url.startswith("sqlite")}
+
+
 def _database_url(url):
     """Use the psycopg 3 driver for plain postgres URLs."""
     for prefix in ("postgres://", "postgresql://"):
@@ -93,6 +98,7 @@ class TestConfig(Config):
         self.TESTING = True
         self.SECRET_KEY = "test-secret-key"  # noqa: S105 - test only
         self.SQLALCHEMY_DATABASE_URI = _database_url(database_url)
+        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
         self.RATELIMIT_STORAGE_URI = "memory://"

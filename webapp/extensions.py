@@ -13,7 +13,9 @@ class Base(DeclarativeBase):
     """Declarative base for Tend's models."""
 
 
-db = SQLAlchemy(model_class=Base)
+# Sessions live for one request; reloading every row after each commit would only
+# repeat the queries the request just made.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
