@@ -1,4 +1,4 @@
-"""Take phone-sized screenshots of Tend for the README: python scripts/screenshots.py [out_dir].
+"""Phone-sized screenshots for the README: python scripts/screenshots.py [out_dir] [light|dark].
 
 Runs the app on a throwaway SQLite database on 127.0.0.1 and drives Debian's Chromium.
 """
@@ -32,24 +32,22 @@ def main(out_dir="docs", scheme="light"):
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_context(base_url=base, color_scheme=scheme, **PHONE).new_page()
         page.goto("/register")
-        page.screenshot(path=out / f"register-{scheme}.png")
         page.fill("#email", "robin@example.org")
         page.fill("#password", "a calm long password")
         page.click("text=Create account")
         page.screenshot(path=out / f"checkin-{scheme}.png")
-        page.click(".tank-button >> nth=2")
+        page.wait_for_function("() => window.htmx")
+        page.click("#tank-level-3")
         page.wait_for_selector("#part-share")
         page.locator("#work_share").fill("62")
         page.locator("#work_share").dispatch_event("change")
         page.wait_for_selector("#part-share .saved-mark")
         page.click("label[for=lean_personal-4]")
         page.wait_for_selector("#part-leans .saved-mark")
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=out / f"card-{scheme}.png")
-        page.screenshot(path=out / f"card-full-{scheme}.png", full_page=True)
         page.goto("/history")
         page.screenshot(path=out / f"history-{scheme}.png")
-        page.goto("/support")
-        page.screenshot(path=out / f"support-{scheme}.png")
         browser.close()
     server.shutdown()
 
