@@ -175,25 +175,11 @@ def test_a_checkin_made_with_the_keyboard_alone(phone, app):
     assert the_checkin(app).tank == 3
 
     # A lean: Tab into the radio group, Space picks the focused step, arrows move along.
-    first_step = phone.locator("#lean_personal-1")
-    tab_to(phone, first_step)
-    assert focus_ring(phone, "lean_personal-1") == "solid", "the focused step shows no ring"
-    with saving(phone, "leans"):
-        phone.keyboard.press("Space")
-    with saving(phone, "leans"):
-        phone.keyboard.press("ArrowRight")
-    expect(phone.locator("#lean_personal-2")).to_be_checked()
-    assert has_focus(phone.locator("#lean_personal-2")), f"focus moved to {focused(phone)}"
+    choose_with_keys(phone, "leans", "lean_personal-1", "lean_personal-2")
     assert the_checkin(app).lean_personal == LEAN_STEP[2]
 
     # A practice chip the same way.
-    tab_to(phone, phone.locator("#practice-breaths"))
-    assert focus_ring(phone, "practice-breaths") == "solid", "the focused chip shows no ring"
-    with saving(phone, "practice"):
-        phone.keyboard.press("Space")
-    with saving(phone, "practice"):
-        phone.keyboard.press("ArrowRight")
-    expect(phone.locator("#practice-water")).to_be_checked()
+    choose_with_keys(phone, "practice", "practice-breaths", "practice-water")
 
     # Changing the tank level on the card, with Enter this time.
     full = tank_button(phone, "Full")
@@ -204,6 +190,21 @@ def test_a_checkin_made_with_the_keyboard_alone(phone, app):
 
     row = the_checkin(app)
     assert (row.tank, row.lean_personal, row.practice) == (5, -1, "water")
+
+
+def choose_with_keys(phone, part, first, second):
+    """Tab to radio `first`, pick it with Space, then move to `second` with an arrow key.
+
+    Each key saves the part; focus must stay on the radio after the part is swapped.
+    """
+    tab_to(phone, phone.locator(f"#{first}"))
+    assert focus_ring(phone, first) == "solid", f"the focused {first} shows no ring"
+    with saving(phone, part):
+        phone.keyboard.press("Space")
+    with saving(phone, part):
+        phone.keyboard.press("ArrowRight")
+    expect(phone.locator(f"#{second}")).to_be_checked()
+    assert has_focus(phone.locator(f"#{second}")), f"focus moved to {focused(phone)}"
 
 
 def test_after_a_keyboard_save_the_next_tab_stays_on_the_card(phone, app):
