@@ -38,3 +38,9 @@ def test_a_crash_is_a_calm_500_and_the_transaction_is_rolled_back(tmp_path):
 
 def test_wrong_method_is_405_not_500(client):
     assert client.put("/sign-in").status_code == 405
+
+
+def test_an_oversized_post_is_refused_with_413(member):
+    member.fetch_token("/")
+    response = member.post("/checkins", {"tank": "3", "note": "x" * (2 * 1024 * 1024)}, htmx=True)
+    assert response.status_code == 413

@@ -1,4 +1,5 @@
 """Security headers, and templates that keep to the strict CSP."""
+import hashlib
 import re
 from pathlib import Path
 
@@ -50,5 +51,7 @@ def test_htmx_is_configured_to_inject_no_styles_and_evaluate_nothing(client):
 
 def test_vendored_htmx_is_the_pinned_version():
     vendor = TEMPLATES.parent / "static" / "vendor" / "htmx"
-    assert 'version:"2.0.11"' in (vendor / "htmx-2.0.11.min.js").read_text()
+    script = (vendor / "htmx-2.0.11.min.js").read_bytes()
+    assert b'version:"2.0.11"' in script
+    assert hashlib.sha256(script).hexdigest() in (vendor / "README.md").read_text()
     assert "Zero-Clause BSD" in (vendor / "LICENSE").read_text()

@@ -42,6 +42,8 @@ class Config:
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.REDIS_URL = env.get("REDIS_URL")
+        # No form or payload of Tend's comes near this; anything bigger is refused (413).
+        self.MAX_CONTENT_LENGTH = 1024 * 1024
 
         secure = _flag("TEND_COOKIE_SECURE", True)
         self.SESSION_COOKIE_SECURE = secure

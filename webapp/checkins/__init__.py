@@ -89,18 +89,7 @@ def update(entry_id, part):
     result = change_entry(current_user, "checkin", entry, changes, utcnow())
     status = 422 if result.status == REJECTED else 200
     if htmx:
-        shown = result.entry or entry
-        fragments = [
-            render_template(
-                f"checkins/_{part}.html", entry=shown, errors=result.errors,
-                saved=None if result.errors else part, submitted=changes,
-            )
-        ]
-        fragments += [
-            render_template(f"checkins/_{other}.html", entry=shown, errors={}, oob=True)
-            for other in DEPENDENT_PARTS.get(part, ())
-        ]
-        return "".join(fragments), status
+        return _part_fragments(part, result.entry or entry, result.errors, changes), status
     if status == 422:
         return render_template(
             "checkins/show.html", entry=entry, errors=result.errors, saved=None,
@@ -138,6 +127,21 @@ def restore(entry_id):
 def history():
     """The last two weeks of check-ins, by day."""
     return render_template("checkins/history.html", days=recent_days(current_user))
+
+
+def _part_fragments(part, entry, errors, submitted):
+    """The answer to an htmx save: the part itself, plus any part whose wording depends on it."""
+    fragments = [
+        render_template(
+            f"checkins/_{part}.html", entry=entry, errors=errors,
+            saved=None if errors else part, submitted=submitted,
+        )
+    ]
+    fragments += [
+        render_template(f"checkins/_{other}.html", entry=entry, errors={}, oob=True)
+        for other in DEPENDENT_PARTS.get(part, ())
+    ]
+    return "".join(fragments)
 
 
 def _live_checkin(entry_id):
