@@ -281,6 +281,24 @@ def test_days_are_named_the_way_people_say_them():
     assert relative_day_label(date(2026, 11, 16), today) == "Monday 16 November"
 
 
+def test_history_shows_the_extras_in_words(member):
+    _, entry_id = member.check_in(tank=2)
+    member.post(f"/checkins/{entry_id}/share", {"work_share": "70"}, htmx=True)
+    member.post(f"/checkins/{entry_id}/leans", {"lean_personal": "2", "lean_client": "0"},
+                htmx=True)
+    member.post(f"/checkins/{entry_id}/practice", {"practice": "outside"}, htmx=True)
+    page = member.client.get("/history").get_data(as_text=True)
+    assert "carried 70 %" in page
+    assert "well toward pushing through" in page
+    assert "in the middle" not in page  # a centred lean is not worth a tag
+    assert "A step outside" in page
+
+
+def test_the_first_answer_says_saved_once(member):
+    response, _ = member.check_in()
+    assert response.get_data(as_text=True).count("Saved") == 1
+
+
 def test_empty_history_says_so_kindly(member):
     assert "Nothing here yet." in member.client.get("/history").get_data(as_text=True)
 
