@@ -32,13 +32,15 @@ def instance_secret(instance_path, filename, make):
 class Config:
     """Settings for a deployment; every value can come from the environment."""
 
-    def __init__(self, instance_path):
+    def __init__(self, instance_path, database_url=None):
         env = os.environ
         self.SECRET_KEY = env.get("SECRET_KEY") or instance_secret(
             instance_path, "secret_key", lambda: secrets.token_urlsafe(48)
         )
         self.SQLALCHEMY_DATABASE_URI = _database_url(
-            env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'tend.db'}"
+            database_url
+            or env.get("DATABASE_URL")
+            or f"sqlite:///{Path(instance_path) / 'tend.db'}"
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.REDIS_URL = env.get("REDIS_URL")
@@ -96,11 +98,9 @@ class TestConfig(Config):
     __test__ = False  # not a pytest test class
 
     def __init__(self, instance_path, database_url, **overrides):
-        super().__init__(instance_path)
+        super().__init__(instance_path, database_url)
         self.TESTING = True
         self.SECRET_KEY = "test-secret-key"  # noqa: S105 - test only
-        self.SQLALCHEMY_DATABASE_URI = _database_url(database_url)
-        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
         self.RATELIMIT_STORAGE_URI = "memory://"
