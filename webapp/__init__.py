@@ -32,7 +32,7 @@ def create_app(config=None):
     limiter.init_app(app)
     _init_login(app)
 
-    from webapp import account, auth, checkins, support
+    from webapp import account, auth, checkins, pwa, support, sync
     from webapp.errors import register_error_handlers
     from webapp.security import register_security_headers
 
@@ -40,6 +40,8 @@ def create_app(config=None):
     app.register_blueprint(checkins.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(support.bp)
+    app.register_blueprint(sync.bp)
+    app.register_blueprint(pwa.bp)
     register_error_handlers(app)
     register_security_headers(app)
     _register_template_helpers(app)
@@ -97,7 +99,14 @@ def _register_template_helpers(app):
         """The user's calendar day of a moment, e.g. 'Monday 16 November'."""
         return day_label(moment.astimezone(ZoneInfo(current_user.timezone)).date())
 
+    from webapp.services.sync import user_tag as tag_for
+
+    def user_tag():
+        """The signed-in user's tag for entries waiting on the phone."""
+        return tag_for(current_user, app.secret_key)
+
     app.jinja_env.globals.update(
+        user_tag=user_tag,
         TANK_LEVELS=checkins.TANK_LEVELS,
         LEANS=checkins.LEANS,
         PRACTICES=checkins.PRACTICES,

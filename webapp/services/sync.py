@@ -5,6 +5,8 @@ rules: validated by the entry's schema, idempotent on the client's id, the later
 `updated_at` wins, and an id that belongs to someone else is refused without a hint
 of whose it is.
 """
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -89,3 +91,12 @@ def change_entry(user, kind, entry, changes, now):
     stamp = max(now, entry.updated_at + timedelta(microseconds=1))
     payload["updated_at"] = stamp.isoformat()
     return save_entry(user, kind, payload)
+
+
+def user_tag(user, secret):
+    """A stable, opaque name for a user that the phone stores with their waiting entries.
+
+    The worker only uploads entries whose tag matches the signed-in user, so the next
+    person signing in on the same phone never sends someone else's entries.
+    """
+    return hmac.new(secret.encode(), f"user:{user.id}".encode(), hashlib.sha256).hexdigest()[:32]

@@ -1,0 +1,133 @@
+"""What makes Tend an installable, offline-capable app: the manifest, the service worker
+and the shell it keeps on the phone.
+
+The shell pages and fragments here are generic: they hold nothing personal, because the
+worker keeps them for whoever uses the phone next.
+"""
+import hashlib
+import json
+import os
+from functools import cache
+
+from flask import Blueprint, Response, current_app, g, render_template, send_from_directory, url_for
+from werkzeug.exceptions import NotFound
+
+from webapp.models import CheckIn
+from webapp.pwa.manifest import build_manifest
+from webapp.services.checkins import TANK_LEVELS
+
+bp = Blueprint("pwa", __name__)
+
+# The id the shell's check-in card carries; the worker swaps in the entry's real id.
+PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
+WORKER_MODULES = ("caching", "outbox", "sync")
+WORKER_FOLDER = os.path.join(os.path.dirname(__file__), "..", "..", "service_worker")
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest."""
+    response = Response(json.dumps(build_manifest()), mimetype="application/manifest+json")
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, with the version and the shell's addresses written in.
+
+    Any change to the shell's files changes the version, so the phone fetches the new
+    worker, which waits until the person agrees to reload.
+    """
+    settings = {
+        "version": worker_version(),
+        "precache": shell_urls(),
+        "modules": [url_for("pwa.worker_module", name=name) for name in WORKER_MODULES],
+        "offlinePage": url_for("pwa.offline"),
+        "cardUrl": url_for("pwa.offline_card", level=0)[:-1],
+        "deletedUrl": url_for("pwa.offline_deleted"),
+        "placeholderId": PLACEHOLDER_ID,
+        "sessionUrl": url_for("sync.session"),
+        "syncUrl": url_for("sync.sync"),
+        "signOutUrl": url_for("auth.sign_out"),
+    }
+    with open(os.path.join(WORKER_FOLDER, "sw.js"), encoding="utf-8") as script:
+        body = f"self.TEND = {json.dumps(settings)};\n{script.read()}"
+    response = Response(body, mimetype="text/javascript")
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.get("/sw/<name>.js")
+def worker_module(name):
+    """A module the service worker imports."""
+    if name not in WORKER_MODULES:
+        raise NotFound()
+    response = send_from_directory(WORKER_FOLDER, f"{name}.js", mimetype="text/javascript")
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    """The page the worker shows when a page is needed and neither network nor cache has it."""
+    g.shell = True
+    return render_template("pwa/offline.html", new_id=PLACEHOLDER_ID, errors={})
+
+
+@bp.get("/offline/card/<int:level>")
+def offline_card(level):
+    """The check-in card for an entry saved on the phone, before the server has it."""
+    if level not in TANK_LEVELS:
+        raise NotFound()
+    g.shell = True
+    entry = CheckIn(id=PLACEHOLDER_ID, tank=level, safety_session=False, deleted=False)
+    return render_template("checkins/_card.html", entry=entry, saved="tank", queued=True, errors={})
+
+
+@bp.get("/offline/deleted")
+def offline_deleted():
+    """The 'deleted, undo?' card for an entry still on the phone."""
+    g.shell = True
+    entry = CheckIn(id=PLACEHOLDER_ID)
+    return render_template("checkins/_deleted.html", entry=entry)
+
+
+def shell_urls():
+    """Everything the app needs to open and take check-ins with no network."""
+    static = [
+        "css/tend.css",
+        "js/app.js",
+        "js/offline.js",
+        "vendor/htmx/htmx-2.0.11.min.js",
+        "icons/tend.svg",
+    ]
+    return [
+        *(url_for("static", filename=name) for name in static),
+        url_for("pwa.manifest"),
+        url_for("pwa.offline"),
+        url_for("pwa.offline_deleted"),
+        *(url_for("pwa.offline_card", level=level) for level in TANK_LEVELS),
+        url_for("support.crisis"),
+    ]
+
+
+def worker_version():
+    """A short hash of everything the worker keeps, or SW_VERSION when configured."""
+    return current_app.config.get("SW_VERSION") or _files_version(
+        current_app.static_folder,
+        os.path.join(current_app.root_path, current_app.template_folder),
+        WORKER_FOLDER,
+    )
+
+
+@cache
+def _files_version(*folders):
+    digest = hashlib.sha256()
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                with open(os.path.join(root, name), "rb") as content:
+                    digest.update(name.encode() + content.read())
+    return digest.hexdigest()[:12]
