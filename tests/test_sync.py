@@ -15,6 +15,8 @@ from webapp.services.sync import (
     REJECTED,
     UNCHANGED,
     UPDATED,
+    Changes,
+    changes_since,
     save_entries,
     save_entry,
 )
@@ -182,3 +184,86 @@ def test_two_requests_creating_the_same_id_at_once_make_one_row(app, users):
     assert outcome["result"].status == UPDATED
     db.session.expire_all()
     assert rows() == 1 and db.session.get(CheckIn, entry_id).tank == 5
+
+
+def test_each_stored_change_takes_the_next_number(users):
+    alice, bob = users
+    first, second = checkin(), checkin()
+    save_entries(alice, [("checkin", first), ("checkin", second)])
+    save_entries(bob, [("checkin", checkin())])
+    save_entries(alice, [("checkin", first), ("checkin", second | {"tank": 9})])
+    assert db.session.get(CheckIn, first["id"]).seq == 1
+    later = checkin(second["id"], updated=T0 + timedelta(minutes=1), tank=1)
+    save_entry(alice, "checkin", later)
+    assert db.session.get(CheckIn, second["id"]).seq == 3
+    assert (alice.change_seq, bob.change_seq) == (3, 1)
+
+
+def test_changes_since_pages_through_a_users_changes_in_order(users):
+    alice, bob = users
+    ids = [checkin()["id"] for _ in range(3)]
+    for entry_id in ids:
+        save_entry(alice, "checkin", checkin(entry_id))
+    save_entry(bob, "checkin", checkin())
+    save_entry(alice, "checkin", checkin(ids[0], updated=T0 + timedelta(seconds=1), deleted=True))
+    page = changes_since(alice, 0, 2)
+    assert ([e.id for e in page.entries], page.cursor, page.more) == (ids[1:3], 3, True)
+    page = changes_since(alice, page.cursor, 2)
+    assert ([e.id for e in page.entries], page.cursor, page.more) == (ids[:1], 4, False)
+    assert page.entries[0].deleted
+    assert changes_since(alice, 4, 2) == Changes([], 4, False)
+
+
+def run_at_once(app, user_id, work, count):
+    """Run `work(user)` on `count` threads at once, each with its own session."""
+    errors = []
+    start = threading.Barrier(count)
+
+    def device():
+        with app.app_context():
+            try:
+                start.wait()
+                work(db.session.get(User, user_id))
+            except Exception as error:  # reported below, with the thread's traceback lost
+                errors.append(error)
+
+    threads = [threading.Thread(target=device) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+
+
+def test_batches_from_many_devices_at_once_number_changes_once_each(app, users):
+    alice, _ = users
+
+    def send_batches(user):
+        for _ in range(3):
+            save_entries(user, [("checkin", checkin()) for _ in range(4)])
+
+    run_at_once(app, alice.id, send_batches, count=4)
+    db.session.expire_all()
+    seqs = db.session.scalars(select(CheckIn.seq).where(CheckIn.user_id == alice.id)).all()
+    assert sorted(seqs) == list(range(1, 49))
+    assert db.session.get(User, alice.id).change_seq == 48
+
+
+def test_changes_to_one_entry_from_many_devices_at_once_keep_the_latest(app, users):
+    """Each batch waits for the one before it, so none compares with a stale version."""
+    alice, _ = users
+    entry_id = str(uuid.uuid4())
+    save_entry(alice, "checkin", checkin(entry_id))
+    minutes = iter([3, 8, 1, 6, 2, 7, 5, 4])
+    lock = threading.Lock()
+
+    def change(user):
+        with lock:
+            minute = next(minutes)
+        stamp = T0 + timedelta(minutes=minute)
+        save_entry(user, "checkin", checkin(entry_id, updated=stamp, tank=1 + minute % 5))
+
+    run_at_once(app, alice.id, change, count=8)
+    db.session.expire_all()
+    entry = db.session.get(CheckIn, entry_id)
+    assert (entry.updated_at, entry.tank) == (T0 + timedelta(minutes=8), 4)

@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The number given to this user's latest change; see services.sync.
+    change_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def get_id(self):
         """Flask-Login stores this token, not the row id, in the session and cookie."""
@@ -65,11 +67,16 @@ class CheckIn(db.Model):
     """One check-in: the tank level and the optional after-session extras.
 
     The id, created_at and updated_at come from the client so that an entry made
-    offline keeps its identity and its time when it reaches the server later.
+    offline keeps its identity and its time when it reaches the server later. `seq`
+    numbers the user's changes in the order the server stored them, so a device can ask
+    for everything after the last change it saw.
     """
 
     __tablename__ = "checkins"
-    __table_args__ = (Index("ix_checkins_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_checkins_user_created", "user_id", "created_at"),
+        Index("ix_checkins_user_seq", "user_id", "seq"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -84,3 +91,4 @@ class CheckIn(db.Model):
     lean_community: Mapped[int | None]
     practice: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(String(280))
+    seq: Mapped[int] = mapped_column(default=0, server_default="0")

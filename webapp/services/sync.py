@@ -1,26 +1,32 @@
 """Writing entries: the one path by which every entry reaches the database.
 
-The HTML routes save through here, and so will the sync API, so both obey the same
-rules: validated by the entry's schema, idempotent on the client's id, the later
-`updated_at` wins, and an id that belongs to someone else is refused without a hint
-of whose it is.
+The HTML routes and the sync API both save through here, so both obey the same rules:
+validated by the entry's schema, idempotent on the client's id, the later `updated_at`
+wins, and an id that belongs to someone else is refused without a hint of whose it is.
+
+Every change is numbered per user (`seq`), so a device can ask for the changes after
+the last one it saw (`changes_since`).
 """
 import hashlib
 import hmac
+import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
-from marshmallow import ValidationError
+from marshmallow import EXCLUDE, ValidationError
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import CheckIn
-from webapp.schemas import CheckInSchema
+from webapp.models import CheckIn, User
+from webapp.schemas import CREATED, REJECTED, UNCHANGED, UPDATED, CheckInSchema
 
 ENTRY_KINDS = {"checkin": (CheckIn, CheckInSchema)}
 
-CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 FOREIGN_ID_ERRORS = {"id": ["This id cannot be used; create the entry with a new id."]}
+MISSING_KIND_ERRORS = {"kind": ["This entry does not say what kind of entry it is."]}
+UNKNOWN_KIND_ERRORS = {"kind": ["This kind of entry is not known here, so it was not saved."]}
 
 
 @dataclass
@@ -32,6 +38,15 @@ class EntryResult:
     errors: dict = field(default_factory=dict)
 
 
+@dataclass
+class Changes:
+    """A page of a user's changes: the entries, the cursor after them, and whether more wait."""
+
+    entries: list
+    cursor: int
+    more: bool
+
+
 def save_entries(user, submissions):
     """Validate and store a batch of (kind, payload) pairs for `user` in one transaction.
 
@@ -39,12 +54,14 @@ def save_entries(user, submissions):
     id at once, the loser's transaction fails on the primary key; it is rolled back and
     replayed once, when the row exists and the usual update rules apply.
     """
+    if not submissions:
+        return []
     try:
-        results = [_apply(user, kind, payload) for kind, payload in submissions]
+        results = _apply_batch(user, submissions)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        results = [_apply(user, kind, payload) for kind, payload in submissions]
+        results = _apply_batch(user, submissions)
         db.session.commit()
     return results
 
@@ -54,28 +71,121 @@ def save_entry(user, kind, payload):
     return save_entries(user, [(kind, payload)])[0]
 
 
-def _apply(user, kind, payload):
+def changes_since(user, cursor, limit):
+    """The user's entries changed after `cursor` (tombstones too), oldest change first.
+
+    At most `limit` entries; `more` says whether others follow the returned cursor.
+    """
+    found = db.session.scalars(
+        select(CheckIn)
+        .where(CheckIn.user_id == user.id, CheckIn.seq > cursor)
+        .order_by(CheckIn.seq)
+        .limit(limit + 1)
+    ).all()
+    entries = found[:limit]
+    return Changes(entries, entries[-1].seq if entries else cursor, len(found) > limit)
+
+
+def _apply_batch(user, submissions):
+    """Stage a batch, numbering each change after the user's latest one."""
+    numbers = itertools.count(_lock_change_seq(user) + 1)
+    results = [_apply(user, kind, payload, numbers) for kind, payload in submissions]
+    latest = next(numbers) - 1
+    db.session.execute(update(User).where(User.id == user.id).values(change_seq=latest))
+    return results
+
+
+def _lock_change_seq(user):
+    """Hold the user's row until the transaction ends, and return their latest change number.
+
+    A second batch for the same user then waits until the first commits: its numbers
+    come after the first's, and it compares `updated_at` with what the first stored.
+    This is an UPDATE, not SELECT ... FOR UPDATE, because SQLite ignores that clause and
+    takes its write lock only at a transaction's first write: reads made before then
+    could already be stale. Writing first takes the lock before anything is read.
+    """
+    return db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(change_seq=User.change_seq)
+        .returning(User.change_seq)
+    ).scalar_one()
+
+
+def _apply(user, kind, payload, numbers):
     """Stage one entry in the session and say what will happen to it."""
-    model, schema_class = ENTRY_KINDS[kind]
+    kind_errors = _kind_errors(kind)
+    if kind_errors:
+        return EntryResult(REJECTED, errors=kind_errors)
+    model, _ = ENTRY_KINDS[kind]
+    schema, id_schema = _schemas(kind)
+    existing = _stored_entry(model, id_schema, payload)
+    if existing is not None and existing.user_id != user.id:
+        return EntryResult(REJECTED, errors=FOREIGN_ID_ERRORS)
     try:
-        data = schema_class().load(payload)
+        data = _load(schema, existing, payload)
     except ValidationError as error:
         return EntryResult(REJECTED, errors=error.normalized_messages())
-
-    existing = db.session.get(model, data["id"])
     if existing is None:
-        entry = model(user_id=user.id, **data)
-        db.session.add(entry)
-        db.session.flush()
-        return EntryResult(CREATED, entry)
-    if existing.user_id != user.id:
-        return EntryResult(REJECTED, errors=FOREIGN_ID_ERRORS)
+        return _create(user, model, data, numbers)
+    return _update(existing, data, numbers)
+
+
+def _kind_errors(kind):
+    """Why an entry's kind cannot be saved, or None when it can."""
+    if not kind:
+        return MISSING_KIND_ERRORS
+    if not isinstance(kind, str) or kind not in ENTRY_KINDS:
+        return UNKNOWN_KIND_ERRORS
+    return None
+
+
+def _load(schema, existing, payload):
+    """Validate a payload; for a stored entry, the fields it leaves out keep their values.
+
+    Only `updated_at` must always be sent, as it decides which change wins.
+    """
+    if existing is not None:
+        stored = schema.dump(existing)
+        del stored["updated_at"]
+        payload = stored | payload
+    return schema.load(payload)
+
+
+def _create(user, model, data, numbers):
+    entry = model(user_id=user.id, seq=next(numbers), **data)
+    db.session.add(entry)
+    db.session.flush()
+    return EntryResult(CREATED, entry)
+
+
+def _update(existing, data, numbers):
     if data["updated_at"] <= existing.updated_at:
         return EntryResult(UNCHANGED, existing)
     data.pop("created_at")  # an entry's creation time never moves
     for name, value in data.items():
         setattr(existing, name, value)
+    existing.seq = next(numbers)
     return EntryResult(UPDATED, existing)
+
+
+@cache
+def _schemas(kind):
+    """A kind's schema, and one that reads only the id.
+
+    Built once: building a schema costs more than loading an entry with it.
+    """
+    _, schema_class = ENTRY_KINDS[kind]
+    return schema_class(), schema_class(only=("id",), unknown=EXCLUDE)
+
+
+def _stored_entry(model, id_schema, payload):
+    """The stored entry whose id the payload gives, or None (also when the id is not valid)."""
+    try:
+        entry_id = id_schema.load(payload)["id"]
+    except ValidationError:
+        return None  # loading the whole payload will say what is wrong with the id
+    return db.session.get(model, entry_id)
 
 
 def change_entry(user, kind, entry, changes, now):
