@@ -1,0 +1,130 @@
+// The app shell and the personal pages the phone keeps for when there is no network.
+//
+// The shell (CSS, scripts, icons, the offline page and card, the crisis page) is
+// precached under a versioned name, and old versions are deleted on activate. Personal
+// pages are kept as they are visited, in a cache that sign-out and sign-in empty.
+"use strict";
+
+const TendCaching = (() => {
+  const SHELL = `tend-shell-${self.TEND.version}`;
+  const PAGES = "tend-pages";
+  // On a bad connection, show the kept copy of a page after this long.
+  const PATIENCE_MS = 4000;
+  // Counts sign-ins and sign-outs: a page fetched before one is never kept after it.
+  let generation = 0;
+
+  async function install() {
+    const cache = await caches.open(SHELL);
+    // "no-cache" revalidates: a file the page has just loaded costs a 304, not a copy.
+    await cache.addAll(self.TEND.precache.map((url) => new Request(url, { cache: "no-cache" })));
+  }
+
+  async function activate() {
+    const names = await caches.keys();
+    await Promise.all(
+      names.filter((name) => name.startsWith("tend-shell-") && name !== SHELL)
+        .map((name) => caches.delete(name)),
+    );
+  }
+
+  // The main pages of a signed-in person, fetched now if the phone has none yet, so the
+  // app opens offline even before they were visited (a sign-in lands on a redirect,
+  // which the worker never sees).
+  async function keepMainPages() {
+    for (const url of self.TEND.mainPages) {
+      if (await caches.match(url, { cacheName: PAGES })) continue;
+      const started = generation;
+      await keepPage(url, await fetch(url, { credentials: "same-origin" }), started);
+    }
+  }
+
+  async function keepPage(request, response, started) {
+    if (!response.ok || !isPersonalPage(response) || started !== generation) return;
+    const pages = await caches.open(PAGES);
+    if (started === generation) await pages.put(request, response);
+  }
+
+  function forgetPersonalPages() {
+    generation += 1;
+    return caches.delete(PAGES);
+  }
+
+  function isOwnGet(request) {
+    return request.method === "GET" && new URL(request.url).origin === self.location.origin;
+  }
+
+  // The answer to a read, or null to let the browser fetch it as usual.
+  function answerRead(event) {
+    const request = event.request;
+    if (!isOwnGet(request)) return null;
+    const path = new URL(request.url).pathname;
+    if (path.startsWith("/api/") || path === "/sw.js") return null;
+    if (request.mode === "navigate") return navigate(event);
+    if (request.headers.get("HX-Request")) return fragment(request);
+    return shellFirst(request);
+  }
+
+  // Pages: the network first, so they are fresh; the kept copy when it fails or dawdles.
+  async function navigate(event) {
+    const request = event.request;
+    const started = generation;
+    const fromNetwork = fetch(request).then((response) => {
+      event.waitUntil(keepPage(request, response.clone(), started));
+      return response;
+    });
+    fromNetwork.catch(() => {}); // handled below; this only silences an unwatched failure
+    const kept = keptPage(request);
+    try {
+      const first = await Promise.race([fromNetwork, later(PATIENCE_MS).then(() => kept)]);
+      return first || await fromNetwork;
+    } catch (error) {
+      return (await kept) || (await caches.match(self.TEND.offlinePage)) || offlineText();
+    }
+  }
+
+  // A page of the signed-in app; the sign-in and registration forms are never kept.
+  function isPersonalPage(response) {
+    const type = response.headers.get("Content-Type") || "";
+    const path = new URL(response.url).pathname;
+    return type.startsWith("text/html") && !response.redirected
+      && !self.TEND.accountUrls.includes(path);
+  }
+
+  async function keptPage(request) {
+    // The kept page was stored without HX-Request, so Vary keeps fragments out of it.
+    const pages = await caches.open(PAGES);
+    return (await pages.match(request)) || (await caches.match(request, { cacheName: SHELL }));
+  }
+
+  // htmx fetches (GET): never stored, and never answered with a page.
+  async function fragment(request) {
+    try {
+      return await fetch(request);
+    } catch (error) {
+      return (await caches.match(request)) || offlineText();
+    }
+  }
+
+  // Static files and the shell: the kept copy of this version, else the network.
+  async function shellFirst(request) {
+    return (await caches.match(request, { cacheName: SHELL })) || fetch(request);
+  }
+
+  async function shellText(url) {
+    const response = await caches.match(url, { cacheName: SHELL });
+    return response ? response.text() : null;
+  }
+
+  function offlineText() {
+    return new Response("You're offline, and this isn't kept on the phone.", {
+      status: 503,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
+  }
+
+  function later(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  return { install, activate, answerRead, keepMainPages, forgetPersonalPages, shellText };
+})();

@@ -1,0 +1,34 @@
+// Tend's service worker: only the wiring. The work lives in the modules it imports:
+// caching (the shell and personal pages), outbox (entries kept on the phone) and sync
+// (writes that fail for lack of network, and delivering them later).
+// The server writes `self.TEND` (version, addresses) above this line.
+"use strict";
+
+importScripts(...self.TEND.modules);
+
+self.addEventListener("install", (event) => {
+  // A new version waits: the page offers to reload when the person is ready.
+  event.waitUntil(TendCaching.install());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(TendCaching.activate().then(() => self.clients.claim()));
+});
+
+self.addEventListener("fetch", (event) => {
+  const answer = TendSync.answerWrite(event) || TendCaching.answerRead(event);
+  if (answer) event.respondWith(answer);
+});
+
+self.addEventListener("sync", (event) => {
+  // Rejecting asks the browser to try again later, with its own back-off.
+  if (event.tag === TendSync.SYNC_TAG) event.waitUntil(TendSync.run({ strict: true }));
+});
+
+self.addEventListener("message", (event) => {
+  const reply = (answer) => event.ports[0] && event.ports[0].postMessage(answer);
+  event.waitUntil(TendSync.onMessage(event.data || {}).then(reply, (error) => reply({ error: String(error) })));
+});
+
+// Every time the worker starts, deliver whatever is waiting.
+TendSync.run().catch(() => {});

@@ -1,0 +1,278 @@
+// Writes that cannot reach the server go to the outbox, and the outbox goes to the
+// server (POST /api/v1/sync) whenever it can: on Background Sync, when the worker
+// starts, and when a page asks (on load, when back online, "Sync now").
+"use strict";
+
+const TendSync = (() => {
+  const SYNC_TAG = "tend-outbox";
+  const settings = self.TEND;
+  // The fields each part of the card sends; the server's checkins.PARTS says the same.
+  const PARTS = {
+    tank: ["tank"],
+    share: ["work_share"],
+    safety: ["safety_session"],
+    leans: ["lean_personal", "lean_client", "lean_community"],
+    practice: ["practice"],
+    note: ["note"],
+  };
+  const NUMBERS = new Set(["tank", "work_share", "lean_personal", "lean_client", "lean_community"]);
+  const PART_PATH = /^\/checkins\/([0-9a-f-]{36})\/([a-z]+)$/;
+  let running = null;
+  let again = false;
+
+  // Answers ---------------------------------------------------------------------------
+
+  // The answer to a write the page makes with htmx, or null to leave the request alone.
+  function answerWrite(event) {
+    const request = event.request;
+    const url = new URL(request.url);
+    if (request.method !== "POST" || url.origin !== self.location.origin) return null;
+    if (settings.accountUrls.includes(url.pathname)) {
+      // Whoever is signed in is about to change: pages kept for the last person go.
+      event.waitUntil(TendCaching.forgetPersonalPages());
+      return null;
+    }
+    const target = writeTarget(url.pathname);
+    if (!target || !request.headers.get("HX-Request")) return null;
+    return write(event, target);
+  }
+
+  function writeTarget(path) {
+    if (path === "/checkins") return { action: "create" };
+    const match = PART_PATH.exec(path);
+    if (!match) return null;
+    const [, id, action] = match;
+    if (action in PARTS || action === "delete" || action === "restore") return { id, action };
+    return null;
+  }
+
+  async function write(event, target) {
+    const request = event.request;
+    const form = await request.clone().formData();
+    const id = target.id || form.get("id");
+    const waiting = id && (await TendOutbox.find(id));
+    // The shell page has no session, and an entry still on the phone is unknown to the
+    // server: both go straight to the outbox.
+    if (!waiting && !request.headers.get("X-Tend-Shell")) {
+      try {
+        const response = await fetch(request);
+        if (!worthKeeping(response.status)) return response;
+      } catch (error) {
+        // No network: keep it below.
+      }
+    }
+    if (!id) return fragmentProblem("This check-in has no id. Reload the page and try again.");
+    const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
+    const record = await TendOutbox.keep(user, "checkin", id, changesFrom(target.action, form));
+    event.waitUntil(askForSync());
+    return queuedAnswer(target.action, record);
+  }
+
+  // Kept on the phone instead: no network, a server in trouble, or a session or page
+  // that expired (the outbox gets a fresh session and token before it sends).
+  function worthKeeping(status) {
+    return status >= 500 || status === 401 || status === 400 || status === 403;
+  }
+
+  function changesFrom(action, form) {
+    const now = stamp(form.get("seen"));
+    if (action === "create") {
+      return { tank: number(form.get("tank")), created_at: now, updated_at: now, deleted: false };
+    }
+    if (action === "delete" || action === "restore") {
+      return { deleted: action === "delete", updated_at: now };
+    }
+    const changes = { updated_at: now };
+    for (const name of PARTS[action]) {
+      if (form.has("clear")) {
+        changes[name] = name === "safety_session" ? false : null;
+      } else if (form.has(name)) {
+        changes[name] = value(name, form.getAll(name).pop());
+      }
+    }
+    return changes;
+  }
+
+  function value(name, raw) {
+    if (name === "safety_session") return raw === "1";
+    if (NUMBERS.has(name)) return number(raw);
+    const text = raw.trim();
+    return text === "" ? null : text;
+  }
+
+  // Whole numbers become numbers; anything else is left for the server to explain.
+  function number(raw) {
+    if (raw === null || raw.trim() === "") return null;
+    return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  }
+
+  // Now, but always later than the version the page showed: a person changing something
+  // means it is the newest intent, even when this phone's clock runs behind.
+  function stamp(seen) {
+    const now = Date.now();
+    const shown = seen ? Date.parse(seen) : NaN;
+    return new Date(Number.isNaN(shown) ? now : Math.max(now, shown + 1)).toISOString();
+  }
+
+  async function queuedAnswer(action, record) {
+    const trigger = { "tend:queued": { id: record.id, part: action } };
+    if (action === "create" || (action === "restore" && record.entry.tank)) {
+      return html(await withId(settings.cardUrl, record.id), trigger);
+    }
+    if (action === "delete") return html(await withId(settings.deletedUrl, record.id), trigger);
+    return new Response(null, { status: 204, headers: { "HX-Trigger": JSON.stringify(trigger) } });
+  }
+
+  async function withId(url, id) {
+    const text = await TendCaching.shellText(url);
+    if (text === null) {
+      return `<section id="checkin" class="card"><p class="card-title" role="status">Saved on this
+        phone. It goes to your account when you're back online.</p></section>`;
+    }
+    return text.replaceAll(settings.placeholderId, id);
+  }
+
+  function html(body, trigger) {
+    return new Response(body, {
+      headers: { "Content-Type": "text/html; charset=utf-8", "HX-Trigger": JSON.stringify(trigger) },
+    });
+  }
+
+  function fragmentProblem(message) {
+    return new Response(message, { status: 422, headers: { "Content-Type": "text/plain" } });
+  }
+
+  // Delivering --------------------------------------------------------------------------
+
+  async function askForSync() {
+    if (self.registration.sync) {
+      try {
+        await self.registration.sync.register(SYNC_TAG);
+      } catch (error) {
+        // Background Sync refused (e.g. not allowed here): the other triggers remain.
+      }
+    }
+    await run();
+  }
+
+  // Deliver the outbox once at a time; a request during a run makes it go round again.
+  // `strict` makes a failure reject (Background Sync then retries); `pull` asks the
+  // server for other devices' changes even when nothing is waiting here.
+  function run(options = {}) {
+    if (running) {
+      again = true;
+      return options.strict ? running : running.catch(() => {});
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await deliver(options);
+        } while (again);
+      } finally {
+        running = null;
+        await tellPages();
+      }
+    })();
+    return options.strict ? running : running.catch(() => {});
+  }
+
+  async function deliver(options) {
+    const user = await TendOutbox.getMeta("user");
+    const waiting = user ? (await TendOutbox.all(user)).filter(isWaiting) : [];
+    if (!waiting.length && !options.pull) return;
+    const session = await fetchSession();
+    if (!session) return;
+    const records = (await TendOutbox.all(session.user)).filter(isWaiting);
+    let cursor = await TendOutbox.getMeta(`cursor:${session.user}`);
+    let changed = 0;
+    do {
+      const batch = records.splice(0, session.max_batch);
+      const answer = await send(session, batch, cursor);
+      for (const [index, result] of answer.results.entries()) {
+        await TendOutbox.settle(batch[index].entry, result.status, result.errors);
+      }
+      const sentIds = new Set(batch.map((record) => record.id));
+      changed += answer.changes.filter((entry) => !sentIds.has(entry.id)).length;
+      cursor = answer.cursor;
+      await TendOutbox.setMeta(`cursor:${session.user}`, cursor);
+      if (!answer.more && !records.length) break;
+    } while (true);
+    await TendOutbox.setMeta(`synced:${session.user}`, new Date().toISOString());
+    if (changed) await tellPages({ type: "changed" });
+  }
+
+  function isWaiting(record) {
+    return record.status === "waiting";
+  }
+
+  // Who is signed in, and a token to send with; null when nobody is (the page says
+  // "sign in to sync"). A network failure throws.
+  async function fetchSession() {
+    const response = await fetch(settings.sessionUrl, { credentials: "same-origin", cache: "no-store" });
+    await TendOutbox.setMeta("signedOut", response.status === 401);
+    if (response.status === 401) return null;
+    if (!response.ok) throw new Error(`session: ${response.status}`);
+    const session = await response.json();
+    await TendOutbox.setMeta("user", session.user);
+    return session;
+  }
+
+  async function send(session, batch, cursor) {
+    const response = await fetch(settings.syncUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": session.csrf_token },
+      body: JSON.stringify({
+        user: session.user,
+        cursor: cursor ?? null,
+        entries: batch.map((record) => ({ kind: record.kind, ...record.entry })),
+      }),
+    });
+    if (response.status === 401) await TendOutbox.setMeta("signedOut", true);
+    if (!response.ok) throw new Error(`sync: ${response.status}`);
+    return response.json();
+  }
+
+  // Talking to pages ------------------------------------------------------------------
+
+  async function status(user) {
+    const records = user ? await TendOutbox.all(user) : [];
+    return {
+      type: "outbox",
+      user,
+      records,
+      signedOut: Boolean(await TendOutbox.getMeta("signedOut")),
+      synced: user ? await TendOutbox.getMeta(`synced:${user}`) : undefined,
+      syncing: Boolean(running),
+    };
+  }
+
+  async function tellPages(message) {
+    const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const news = message || (await status(await TendOutbox.getMeta("user")));
+    for (const page of pages) page.postMessage(news);
+  }
+
+  async function onMessage(message) {
+    // A page with nobody signed in speaks for the phone's last user.
+    const user = message.user || (await TendOutbox.getMeta("user"));
+    if (message.type === "skip-waiting") return self.skipWaiting();
+    // A page loaded while this worker was still activating asks to be taken in.
+    if (message.type === "claim") return self.clients.claim();
+    if (message.type === "hello" && user) {
+      await TendOutbox.setMeta("user", user);
+      await TendCaching.keepMainPages().catch(() => {});
+    }
+    if (message.type === "sync") await run({ pull: message.pull });
+    if (message.type === "discard" || message.type === "entry") {
+      const record = await TendOutbox.find(message.id);
+      if (!record || record.user !== user) return null;
+      if (message.type === "entry") return record;
+      await TendOutbox.discard(message.id);
+    }
+    return status(user);
+  }
+
+  return { SYNC_TAG, answerWrite, run, onMessage };
+})();

@@ -22,6 +22,12 @@ def test_every_page_carries_the_security_headers(client, path):
     assert "Strict-Transport-Security" not in headers  # plain HTTP: HSTS would be meaningless
 
 
+@pytest.mark.parametrize("path", ["/sw.js", "/static/js/app.js", "/static/icons/tend.svg"])
+def test_scripts_and_svg_carry_the_policy_too(client, path):
+    with client.get(path) as response:
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
 def test_hsts_over_https(client):
     response = client.get("/sign-in", base_url="https://tend.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")

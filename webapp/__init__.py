@@ -7,7 +7,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import Config
-from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from webapp.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(config=None):
@@ -30,6 +30,7 @@ def create_app(config=None):
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     _init_login(app)
 
     from webapp import account, auth, checkins, pwa, support, sync
@@ -99,6 +100,7 @@ def _register_template_helpers(app):
         """The user's calendar day of a moment, e.g. 'Monday 16 November'."""
         return day_label(moment.astimezone(ZoneInfo(current_user.timezone)).date())
 
+    from webapp.pwa import PLACEHOLDER_ID
     from webapp.services.sync import user_tag as tag_for
 
     def user_tag():
@@ -107,6 +109,7 @@ def _register_template_helpers(app):
 
     app.jinja_env.globals.update(
         user_tag=user_tag,
+        PLACEHOLDER_ID=PLACEHOLDER_ID,
         TANK_LEVELS=checkins.TANK_LEVELS,
         LEANS=checkins.LEANS,
         PRACTICES=checkins.PRACTICES,

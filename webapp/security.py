@@ -18,6 +18,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# What a browser can run: pages, scripts (the service worker takes its policy from its
+# own script), and SVG opened on its own. A stylesheet, picture or JSON needs no policy,
+# and the page-only headers below mean nothing on them either: sent with every file,
+# they would weigh on a slow first visit.
+ACTIVE_TYPES = frozenset(
+    {"text/html", "text/javascript", "application/javascript", "image/svg+xml"}
+)
+
 
 def register_security_headers(app):
     """Add the CSP and friends to every response."""
@@ -25,12 +33,14 @@ def register_security_headers(app):
     @app.after_request
     def add_security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if response.mimetype in ACTIVE_TYPES:
+            headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if response.mimetype == "text/html":
+            headers.setdefault("X-Frame-Options", "DENY")
+            headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+            headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         if response.mimetype == "text/html":

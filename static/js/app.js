@@ -44,6 +44,31 @@ document.addEventListener("input", (event) => {
 
 document.addEventListener("DOMContentLoaded", () => detectTimezone(document));
 
+// Each check-in gets its id on the phone, so a tap sent twice (or kept offline and sent
+// later) is still one entry. The server's id stands in when scripts don't run.
+function newEntryId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+document.addEventListener("htmx:load", (event) => {
+  const root = event.detail.elt;
+  const form = root.matches("form#checkin") ? root : root.querySelector("form#checkin");
+  const id = form && form.querySelector("input[name=id]");
+  if (id) id.value = newEntryId();
+});
+
+// Every part of the card carries the newest version it has seen, whichever part saved last.
+document.addEventListener("htmx:afterSettle", () => {
+  const seen = [...document.querySelectorAll("#checkin input[name=seen]")];
+  const newest = seen.reduce((best, input) => (Date.parse(input.value) > Date.parse(best) ? input.value : best), "");
+  seen.forEach((input) => { input.value = newest; });
+});
+
 document.addEventListener("htmx:responseError", (event) => {
   const status = event.detail.xhr.status;
   showRequestProblem(status === 403 || status === 400

@@ -1,0 +1,269 @@
+// Tend on a phone with no network: registers the service worker, keeps the page's
+// picture of the outbox true (waiting, needs attention, sign in to sync), and offers
+// "Sync now", the fix or discard of a refused entry, and a new version when one is ready.
+// The worker owns the outbox; this page only asks it and shows the answers.
+"use strict";
+
+(() => {
+  const status = document.getElementById("sync-status");
+  if (!status || !("serviceWorker" in navigator)) return;
+  const user = document.body.dataset.user;
+  const onHistory = Boolean(document.getElementById("outbox"));
+  let latest = null;
+
+  // Talking to the worker ---------------------------------------------------------------
+
+  async function ask(message) {
+    const registration = await navigator.serviceWorker.ready;
+    if (!registration.active) return null;
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => resolve(event.data);
+      registration.active.postMessage({ user, ...message }, [channel.port2]);
+    });
+  }
+
+  async function syncNow(pull) {
+    show(await ask({ type: "sync", pull }));
+  }
+
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    const message = event.data || {};
+    // A page with nobody signed in (the offline shell, sign-in) shows the phone's last user.
+    if (message.type === "outbox" && (!user || message.user === user)) show(message);
+    if (message.type === "changed" && onHistory) refreshHistory();
+  });
+
+  // The outbox on screen ----------------------------------------------------------------
+
+  function show(answer) {
+    if (!answer || answer.type !== "outbox") return;
+    latest = answer;
+    const waiting = answer.records.filter((record) => record.status === "waiting");
+    const refused = answer.records.filter((record) => record.status === "rejected");
+    showStatus(waiting, refused, answer);
+    if (onHistory) showOutbox(waiting, refused);
+  }
+
+  function showStatus(waiting, refused, answer) {
+    const count = status.querySelector("[data-count]");
+    const parts = [];
+    if (waiting.length) parts.push(`${plural(waiting.length, "check-in")} waiting on this phone`);
+    if (refused.length) parts.push(`${plural(refused.length, "check-in")} need${refused.length === 1 ? "s" : ""} attention`);
+    count.textContent = parts.join(" · ");
+    const signIn = answer.signedOut && waiting.length > 0;
+    status.querySelector("[data-sign-in]").hidden = !signIn;
+    status.querySelector("[data-sync-now]").hidden = signIn || !waiting.length;
+    status.querySelector("[data-attention]").hidden = !refused.length || onHistory;
+    const synced = status.querySelector("[data-synced]");
+    synced.textContent = answer.synced ? `Last synced ${clock(answer.synced)}` : "";
+    status.hidden = !parts.length;
+  }
+
+  function showOutbox(waiting, refused) {
+    const box = document.getElementById("outbox");
+    fillList(box.querySelector("[data-waiting]"), waiting);
+    fillList(box.querySelector("[data-refused]"), refused);
+    box.hidden = !waiting.length && !refused.length;
+  }
+
+  function fillList(section, records) {
+    const list = section.querySelector("ul");
+    list.replaceChildren(...records.map(describe));
+    section.hidden = !records.length;
+  }
+
+  // One waiting entry as a line in history, drawn with the same classes as the server's.
+  function describe(record) {
+    const words = JSON.parse(document.getElementById("outbox").dataset.words);
+    const entry = record.entry;
+    const item = element("li", "entry entry-waiting");
+    item.dataset.id = record.id;
+    item.append(element("span", "entry-time", clock(entry.created_at || entry.updated_at)));
+    if (entry.tank) {
+      const icon = element("span", `tank-icon level-${entry.tank}`);
+      icon.setAttribute("aria-hidden", "true");
+      item.append(icon);
+    }
+    const body = element("span", "entry-body");
+    body.append(element("span", "entry-tank", words.tank[entry.tank] || "Changes to a check-in"));
+    const tags = element("span", "entry-tags");
+    if (entry.deleted) tags.append(element("span", "tag", "deleted"));
+    if (entry.work_share != null) tags.append(element("span", "tag", `carried ${entry.work_share} %`));
+    if (entry.safety_session) tags.append(element("span", "tag", "safety session"));
+    if (entry.practice) tags.append(element("span", "tag", words.practice[entry.practice] || entry.practice));
+    body.append(tags);
+    if (entry.note) body.append(element("span", "entry-note", entry.note));
+    if (record.status === "rejected") body.append(reasons(record), fixControls(record));
+    item.append(body);
+    return item;
+  }
+
+  function reasons(record) {
+    const text = Object.values(record.errors || {}).flat().join(" ");
+    return element("span", "error", text || "The server could not take this entry.");
+  }
+
+  function fixControls(record) {
+    const row = element("span", "entry-actions");
+    const fix = element("button", "button small", "Fix");
+    fix.type = "button";
+    fix.addEventListener("click", () => openFix(record));
+    const discard = element("button", "button quiet small", "Discard");
+    discard.type = "button";
+    discard.addEventListener("click", async () => {
+      if (discard.dataset.sure) {
+        show(await ask({ type: "discard", id: record.id }));
+      } else {
+        discard.dataset.sure = "yes";
+        discard.textContent = "Discard for good";
+      }
+    });
+    row.append(fix, discard);
+    return row;
+  }
+
+  // Fixing opens the check-in card for the entry; its saves go back into the outbox.
+  async function openFix(record) {
+    const box = document.getElementById("outbox");
+    const response = await fetch(box.dataset.cardUrl);
+    const html = (await response.text()).replaceAll(box.dataset.placeholder, record.id);
+    const holder = box.querySelector("[data-fix]");
+    holder.innerHTML = html; // our own server's card, kept by the worker
+    holder.hidden = false;
+    htmx.process(holder);
+    const card = holder.querySelector("#checkin");
+    card.querySelector("#checkin-title").textContent = "Fix this check-in";
+    card.querySelector(".hint").textContent = reasons(record).textContent;
+    applyEntry(card, record.entry);
+    card.scrollIntoView();
+  }
+
+  function refreshHistory() {
+    if (!window.htmx) return;
+    htmx.ajax("GET", location.pathname, { target: "#history-days", select: "#history-days", swap: "outerHTML" });
+  }
+
+  // The card's controls set to an entry kept on the phone.
+  function applyEntry(card, entry) {
+    if (!card) return;
+    card.querySelectorAll(".tank-button").forEach((button) => {
+      button.setAttribute("aria-pressed", String(Number(button.value) === entry.tank));
+    });
+    const share = card.querySelector("input[name=work_share]");
+    if (share && entry.work_share != null) {
+      share.value = entry.work_share;
+      share.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    const safety = card.querySelector("input[type=checkbox][name=safety_session]");
+    if (safety && "safety_session" in entry) safety.checked = Boolean(entry.safety_session);
+    for (const name of ["lean_personal", "lean_client", "lean_community", "practice"]) {
+      card.querySelectorAll(`input[type=radio][name=${name}]`).forEach((radio) => {
+        radio.checked = String(entry[name]) === radio.value;
+      });
+    }
+    const note = card.querySelector("input[name=note]");
+    if (note && entry.note != null) note.value = entry.note;
+  }
+
+  // Saved on the phone instead of the server: say so where it was saved.
+  document.addEventListener("tend:queued", async (event) => {
+    const { id, part } = event.detail;
+    const form = document.getElementById(`part-${part}`);
+    if (form) {
+      const foot = form.querySelector(".part-foot");
+      foot.querySelector(".saved-mark")?.remove();
+      const mark = element("span", "saved-mark", "Saved on this phone");
+      mark.setAttribute("role", "status");
+      foot.prepend(mark);
+    }
+    if (part === "create" || part === "tank" || part === "restore") {
+      const record = await ask({ type: "entry", id });
+      if (record) applyEntry(document.getElementById("checkin"), record.entry);
+    }
+    show(await ask({ type: "status" }));
+  });
+
+  // Sign-out with entries waiting: say what happens to them before going.
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!form.matches("form.sign-out") || form.dataset.asked) return;
+    event.preventDefault();
+    form.dataset.asked = "yes";
+    const answer = await Promise.race([ask({ type: "status" }), pause(2000)]);
+    const waiting = (answer || latest || { records: [] }).records.length;
+    if (!waiting) {
+      form.submit();
+      return;
+    }
+    const warning = element("p", "flash flash-problem",
+      `${plural(waiting, "check-in")} ${waiting === 1 ? "is" : "are"} still on this phone and not in your account yet. `
+      + "They stay here and sync the next time you sign in.");
+    warning.setAttribute("role", "alert");
+    form.prepend(warning);
+    form.querySelector("button[type=submit]").textContent = "Sign out anyway";
+  });
+
+  // A new version waits until the person says so, then the page reloads once.
+  function offerUpdate(registration) {
+    const banner = document.getElementById("update-banner");
+    const waitingWorker = registration.waiting;
+    if (!banner || !waitingWorker || !navigator.serviceWorker.controller) return;
+    banner.hidden = false;
+    banner.querySelector("button").onclick = () => waitingWorker.postMessage({ type: "skip-waiting" });
+  }
+
+  function watchForUpdates(registration) {
+    offerUpdate(registration);
+    registration.addEventListener("updatefound", () => {
+      const incoming = registration.installing;
+      incoming?.addEventListener("statechange", () => {
+        if (incoming.state === "installed") offerUpdate(registration);
+      });
+    });
+    let reloading = false;
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      if (reloading || document.getElementById("update-banner")?.hidden) return;
+      reloading = true;
+      location.reload();
+    });
+  }
+
+  // Small helpers ------------------------------------------------------------------------
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function pause(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  function plural(count, word) {
+    return `${count} ${word}${count === 1 ? "" : "s"}`;
+  }
+
+  function clock(iso) {
+    return iso ? new Date(iso).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" }) : "";
+  }
+
+  // Start ------------------------------------------------------------------------------
+
+  status.querySelector("[data-sync-now]").addEventListener("click", () => syncNow(true));
+  window.addEventListener("online", () => syncNow(false));
+
+  navigator.serviceWorker.register(status.dataset.worker).then(async (registration) => {
+    watchForUpdates(registration);
+    if (!navigator.serviceWorker.controller) await ask({ type: "claim" });
+    if (user) {
+      await ask({ type: "hello" });
+      if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
+    }
+    syncNow(onHistory);
+  }).catch(() => {
+    // Without a worker the app still works online; nothing to show.
+  });
+})();

@@ -14,7 +14,6 @@ from werkzeug.exceptions import NotFound
 
 from webapp.models import CheckIn
 from webapp.pwa.manifest import build_manifest
-from webapp.services.checkins import TANK_LEVELS
 
 bp = Blueprint("pwa", __name__)
 
@@ -44,12 +43,14 @@ def service_worker():
         "precache": shell_urls(),
         "modules": [url_for("pwa.worker_module", name=name) for name in WORKER_MODULES],
         "offlinePage": url_for("pwa.offline"),
-        "cardUrl": url_for("pwa.offline_card", level=0)[:-1],
+        "mainPages": [url_for("checkins.home")],
+        "cardUrl": url_for("pwa.offline_card"),
         "deletedUrl": url_for("pwa.offline_deleted"),
         "placeholderId": PLACEHOLDER_ID,
         "sessionUrl": url_for("sync.session"),
         "syncUrl": url_for("sync.sync"),
-        "signOutUrl": url_for("auth.sign_out"),
+        # Pages kept on the phone are forgotten whenever who is signed in changes.
+        "accountUrls": [url_for(f"auth.{name}") for name in ("sign_in", "sign_out", "register")],
     }
     with open(os.path.join(WORKER_FOLDER, "sw.js"), encoding="utf-8") as script:
         body = f"self.TEND = {json.dumps(settings)};\n{script.read()}"
@@ -75,13 +76,15 @@ def offline():
     return render_template("pwa/offline.html", new_id=PLACEHOLDER_ID, errors={})
 
 
-@bp.get("/offline/card/<int:level>")
-def offline_card(level):
-    """The check-in card for an entry saved on the phone, before the server has it."""
-    if level not in TANK_LEVELS:
-        raise NotFound()
+@bp.get("/offline/card")
+def offline_card():
+    """The check-in card for an entry saved on the phone, before the server has it.
+
+    One card serves every entry: the worker writes in the id, and the page sets the
+    controls to the entry's answers.
+    """
     g.shell = True
-    entry = CheckIn(id=PLACEHOLDER_ID, tank=level, safety_session=False, deleted=False)
+    entry = CheckIn(id=PLACEHOLDER_ID, safety_session=False, deleted=False)
     return render_template("checkins/_card.html", entry=entry, saved="tank", queued=True, errors={})
 
 
@@ -99,15 +102,15 @@ def shell_urls():
         "css/tend.css",
         "js/app.js",
         "js/offline.js",
+        "js/install.js",
         "vendor/htmx/htmx-2.0.11.min.js",
         "icons/tend.svg",
     ]
     return [
         *(url_for("static", filename=name) for name in static),
-        url_for("pwa.manifest"),
         url_for("pwa.offline"),
+        url_for("pwa.offline_card"),
         url_for("pwa.offline_deleted"),
-        *(url_for("pwa.offline_card", level=level) for level in TANK_LEVELS),
         url_for("support.crisis"),
     ]
 
