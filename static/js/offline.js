@@ -255,15 +255,18 @@
   status.querySelector("[data-sync-now]").addEventListener("click", () => syncNow(true));
   window.addEventListener("online", () => syncNow(false));
 
-  navigator.serviceWorker.register(status.dataset.worker).then(async (registration) => {
-    watchForUpdates(registration);
+  // Registering checks the network for a newer worker, which can take seconds on a bad
+  // connection; what the phone already holds is shown without waiting for that.
+  navigator.serviceWorker.register(status.dataset.worker).then(watchForUpdates).catch(() => {
+    // Without a worker the app still works online; nothing to show.
+  });
+  navigator.serviceWorker.ready.then(async () => {
     if (!navigator.serviceWorker.controller) await ask({ type: "claim" });
+    show(await ask({ type: "status" }));
     if (user) {
       await ask({ type: "hello" });
       if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
     }
     syncNow(onHistory);
-  }).catch(() => {
-    // Without a worker the app still works online; nothing to show.
   });
 })();
