@@ -37,15 +37,13 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_checkin import REPO, Server, bench_env, free_port  # noqa: E402
 
+sys.path.insert(0, str(REPO))
+from tests.browser.conftest import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
+
 ENTRIES = 1000
 SYNC_REQUESTS_BUDGET = 5
 SYNC_SECONDS_BUDGET = 3.0
 PAINT_BUDGET_MS = 150
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 OUTBOX_COUNT = """() => new Promise((resolve, reject) => {
   const opening = indexedDB.open("tend");
   opening.onerror = () => reject(opening.error);
@@ -76,7 +74,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=ENTRIES)
     parser.add_argument("--reloads", type=int, default=7)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=chromium_path())
     return parser.parse_args(argv)
 
 

@@ -10,6 +10,8 @@
   const user = document.body.dataset.user;
   const onHistory = Boolean(document.getElementById("outbox"));
   let latest = null;
+  let lastDrawn = null;
+  let discarding = null; // the refused entry whose "Discard" was tapped once
 
   // Talking to the worker ---------------------------------------------------------------
 
@@ -61,6 +63,10 @@
   }
 
   function showOutbox(waiting, refused) {
+    // Redraw only when something changed, so a tap in the list is never lost to it.
+    const drawn = JSON.stringify([waiting, refused, discarding]);
+    if (drawn === lastDrawn) return;
+    lastDrawn = drawn;
     const box = document.getElementById("outbox");
     fillList(box.querySelector("[data-waiting]"), waiting);
     fillList(box.querySelector("[data-refused]"), refused);
@@ -109,16 +115,19 @@
     const fix = element("button", "button small", "Fix");
     fix.type = "button";
     fix.addEventListener("click", () => openFix(record));
-    const discard = element("button", "button quiet small", "Discard");
+    const sure = discarding === record.id;
+    const discard = element("button", "button quiet small", sure ? "Discard for good" : "Discard");
     discard.type = "button";
     discard.addEventListener("click", async () => {
-      if (discard.dataset.sure) {
+      if (sure) {
+        discarding = null;
         show(await ask({ type: "discard", id: record.id }));
       } else {
-        discard.dataset.sure = "yes";
-        discard.textContent = "Discard for good";
+        discarding = record.id;
+        show(latest);
       }
     });
+    if (sure) requestAnimationFrame(() => discard.focus()); // the redraw replaced the tapped one
     row.append(fix, discard);
     return row;
   }
