@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
+from tests.push_service import push_service  # noqa: F401 - a fixture for every test module
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db, limiter

@@ -33,7 +33,7 @@ def create_app(config=None):
     compress.init_app(app)
     _init_login(app)
 
-    from webapp import account, auth, checkins, pwa, support, sync
+    from webapp import account, auth, checkins, pwa, reminders, support, sync
     from webapp.errors import register_error_handlers
     from webapp.security import register_security_headers
 
@@ -43,6 +43,7 @@ def create_app(config=None):
     app.register_blueprint(support.bp)
     app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
+    app.register_blueprint(reminders.bp)
     register_error_handlers(app)
     register_security_headers(app)
     _register_template_helpers(app)

@@ -3,6 +3,9 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 
 def _flag(name, default):
     """Read a yes/no environment variable."""
@@ -27,6 +30,16 @@ def instance_secret(instance_path, filename, make):
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
     return value
+
+
+def new_vapid_private_key():
+    """A new P-256 private key for signing pushes, as PKCS#8 PEM text."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 class Config:
@@ -76,6 +89,22 @@ class Config:
         self.SYNC_MAX_CHANGES = int(env.get("TEND_SYNC_MAX_CHANGES", "1000"))
 
         self.TRUSTED_PROXIES = int(env.get("TEND_TRUSTED_PROXIES", "0"))
+
+        # The key that signs every push (PEM, or the raw 32-byte key in base64url). Push
+        # services tie each subscription to its public half, so a new key silently ends
+        # every device's reminders: it is generated once and kept.
+        self.VAPID_PRIVATE_KEY = env.get("TEND_VAPID_PRIVATE_KEY") or instance_secret(
+            instance_path, "vapid_private.pem", new_vapid_private_key
+        )
+        # Who push services may contact about this server's pushes: a mailto: or https: URL.
+        # Set a real one in production: Apple's service refuses a subject at localhost
+        # (403 BadJwtToken), so iPhones get no reminders until it is set.
+        self.VAPID_SUBJECT = env.get("TEND_VAPID_SUBJECT", "mailto:admin@localhost")
+        # Every push service is reached over https. Allowing http lets a page make the
+        # server post to any plain-http address, so it is for a local push service only.
+        self.PUSH_ALLOW_HTTP = _flag("TEND_PUSH_ALLOW_HTTP", False)
+        # Test reminders a person may ask for; each one is a push to every device they have.
+        self.PUSH_TEST_RATE_LIMIT = env.get("TEND_PUSH_TEST_RATE_LIMIT", "6 per minute")
 
         # Compressed answers, so a first visit fits a slow connection (DESIGN §8). Every
         # answer is compressed afresh, so brotli stays at a fast level: 5 is under 0.1 ms
@@ -133,5 +162,6 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024
+        self.PUSH_ALLOW_HTTP = True  # the fake push service listens on http://127.0.0.1
         for key, value in overrides.items():
             setattr(self, key, value)

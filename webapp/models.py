@@ -92,3 +92,25 @@ class CheckIn(db.Model):
     practice: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(String(280))
     seq: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class PushSubscription(db.Model):
+    """A device that receives reminders: the browser's push subscription, owned by a user.
+
+    `last_used_at` is when the device last sent its subscription (the page re-sends it
+    on every load); `last_status` and `last_attempt_at` describe the latest push to it.
+    """
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (Index("ix_push_subscriptions_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_status: Mapped[str | None] = mapped_column(String(40))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

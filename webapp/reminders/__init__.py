@@ -1,0 +1,157 @@
+"""Reminders on a person's devices, as a JSON API for the page's script.
+
+The server's public push key, the devices that receive reminders (added on every page
+load, listed, removed), and a test reminder sent to them all at once. Like the sync API,
+every answer is JSON and a signed-out request hears 401, never a redirect.
+"""
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from werkzeug.exceptions import BadRequest
+
+from webapp.extensions import csrf, limiter
+from webapp.schemas import PushDeviceSchema, PushSubscriptionSchema
+from webapp.services.push import VapidKey, push_session, send_all, trial_reminder
+from webapp.services.subscriptions import (
+    device_label,
+    remove_subscription,
+    save_subscription,
+    user_subscriptions,
+)
+
+bp = Blueprint("reminders", __name__, url_prefix="/api/v1/push")
+
+NOT_JSON = "Send the subscription as JSON, with Content-Type: application/json."
+BAD_JSON = "The subscription could not be read as JSON."
+# A test reminder that cannot arrive within ten minutes has missed its moment; a person
+# is waiting for it, so it goes as urgent.
+TRIAL_TTL = 10 * 60
+TRIAL_URGENCY = "high"
+
+
+@bp.record_once
+def _load_vapid_key(state):
+    """Read the VAPID key when the app is built, so a bad key stops the start, not a push."""
+    state.app.extensions["tend_vapid"] = VapidKey.from_config(state.app.config)
+
+
+def _vapid():
+    return current_app.extensions["tend_vapid"]
+
+
+def signed_in_write(view):
+    """Sign-in first, then the CSRF header: an expired session hears 401, not a token error.
+
+    The view is exempt from the global CSRF check, which would run before the sign-in one.
+    """
+
+    @wraps(view)
+    @login_required
+    def checked(*args, **kwargs):
+        if current_app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect()
+        return view(*args, **kwargs)
+
+    return csrf.exempt(checked)
+
+
+@bp.after_request
+def never_store(response):
+    """Answers are personal and of the moment: no cache may keep them."""
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/key")
+def public_key():
+    """The server's public key, for pushManager.subscribe()'s applicationServerKey."""
+    return {"public_key": _vapid().public_key}
+
+
+@bp.get("/subscriptions")
+@login_required
+def devices():
+    """The signed-in user's devices, with how the latest push to each went."""
+    return {"subscriptions": PushDeviceSchema(many=True).dump(user_subscriptions(current_user))}
+
+
+@bp.post("/subscriptions")
+@signed_in_write
+def subscribe():
+    """Save this device's subscription: 201 when new to this user, 200 when known."""
+    data = _load_subscription()
+    subscription, is_new = save_subscription(
+        current_user,
+        data["endpoint"],
+        data["keys"]["p256dh"],
+        data["keys"]["auth"],
+        device_label(request.user_agent.string),
+    )
+    return PushDeviceSchema(only=("id", "label")).dump(subscription), 201 if is_new else 200
+
+
+@bp.delete("/subscriptions/<int:subscription_id>")
+@signed_in_write
+def unsubscribe(subscription_id):
+    """Stop reminders to one of the user's devices."""
+    if not remove_subscription(current_user, subscription_id):
+        abort(404)
+    return "", 204
+
+
+def _trial_limit():
+    return current_app.config["PUSH_TEST_RATE_LIMIT"]
+
+
+def _person():
+    """Test reminders are counted per person: many people may share one network address."""
+    return f"user:{current_user.id}"
+
+
+@bp.post("/test")
+@signed_in_write
+@limiter.limit(_trial_limit, key_func=_person)
+def send_test():
+    """Send a test reminder to each of the user's devices now, and say how each went."""
+    subscriptions = user_subscriptions(current_user)
+    labels = [(subscription.id, subscription.label) for subscription in subscriptions]
+    with push_session() as session:
+        deliveries = send_all(
+            subscriptions,
+            trial_reminder(url_for("checkins.home")),
+            TRIAL_TTL,
+            urgency=TRIAL_URGENCY,
+            vapid=_vapid(),
+            session=session,
+        )
+    return {
+        "results": [
+            {"id": device_id, "label": label, "outcome": delivery.outcome,
+             "last_status": delivery.summary}
+            for (device_id, label), delivery in zip(labels, deliveries, strict=True)
+        ]
+    }
+
+
+def _load_subscription():
+    """The request's subscription, validated; otherwise end the request with a 400 or 422."""
+    if not request.is_json:
+        abort(_json(400, {"error": NOT_JSON, "status": 400}))
+    try:
+        body = request.get_json()
+    except (BadRequest, RecursionError):  # the parser gives up on deep nesting this way
+        abort(_json(400, {"error": BAD_JSON, "status": 400}))
+    schema = PushSubscriptionSchema(allow_http=current_app.config["PUSH_ALLOW_HTTP"])
+    try:
+        return schema.load(body)
+    except ValidationError as error:
+        abort(_json(422, {"errors": error.normalized_messages()}))
+
+
+def _json(status, body):
+    """A JSON response with this status, ready to abort with."""
+    response = jsonify(body)
+    response.status_code = status
+    return response
