@@ -207,10 +207,10 @@ def test_changes_since_pages_through_a_users_changes_in_order(users):
     save_entry(bob, "checkin", checkin())
     save_entry(alice, "checkin", checkin(ids[0], updated=T0 + timedelta(seconds=1), deleted=True))
     page = changes_since(alice, 0, 2)
-    assert ([e.id for e in page.entries], page.cursor, page.more) == (ids[1:3], 3, True)
+    assert ([e.id for _, e in page.entries], page.cursor, page.more) == (ids[1:3], 3, True)
     page = changes_since(alice, page.cursor, 2)
-    assert ([e.id for e in page.entries], page.cursor, page.more) == (ids[:1], 4, False)
-    assert page.entries[0].deleted
+    assert ([e.id for _, e in page.entries], page.cursor, page.more) == (ids[:1], 4, False)
+    assert page.entries[0] == ("checkin", page.entries[0][1]) and page.entries[0][1].deleted
     assert changes_since(alice, 4, 2) == Changes([], 4, False)
 
 

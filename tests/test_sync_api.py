@@ -461,10 +461,27 @@ def test_openapi_describes_both_endpoints_from_the_schemas(client):
         entry_fields
     )
     assert entry_fields["tank"] == {"type": "integer", "minimum": 1, "maximum": 5}
-    assert schemas["SyncRequest"]["properties"]["entries"]["items"]["allOf"] == [
-        {"$ref": "#/components/schemas/CheckInEntry"}
+    assert schemas["SyncRequest"]["properties"]["entries"]["items"]["oneOf"] == [
+        {"$ref": "#/components/schemas/CheckInEntry"},
+        {"$ref": "#/components/schemas/PracticeDoneEntry"},
     ]
+    assert {"kind", "id", "practice", "delivery"} <= set(schemas["PracticeDoneEntry"]["properties"])
     assert set(schemas["SyncResponse"]["properties"]) == {"results", "changes", "cursor", "more"}
     assert schemas["EntryResult"]["properties"]["status"]["enum"] == [
         "created", "updated", "unchanged", "rejected"
     ]
+
+
+def test_a_practice_done_syncs_like_a_checkin_and_comes_back_in_changes(phone, laptop):
+    done = {
+        "kind": "practice_done", "id": str(uuid.uuid4()), "practice": "breaths",
+        "created_at": T0.isoformat(), "updated_at": T0.isoformat(),
+    }
+    assert statuses(phone.sync(done, done | {"practice": "water"})) == ["created", "unchanged"]
+    assert statuses(phone.sync(done)) == ["unchanged"]
+    changes = laptop.sync()["changes"]
+    assert [(change["kind"], change["practice"]) for change in changes] == [
+        ("practice_done", "breaths")
+    ]
+    refused = phone.sync(done | {"id": str(uuid.uuid4()), "practice": "nonsense"})
+    assert refused["results"][0]["errors"] == {"practice": ["Pick one of the practices shown."]}

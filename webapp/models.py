@@ -1,9 +1,18 @@
 """Database models."""
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, String, TypeDecorator
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -114,3 +123,76 @@ class PushSubscription(db.Model):
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_status: Mapped[str | None] = mapped_column(String(40))
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReminderSettings(db.Model):
+    """A person's reminder plan (see services.schedule.ReminderPlan) and what the
+    dispatcher needs to know between runs: the next slot and the gentle back-off state.
+
+    Lists (workdays, fixed times, practices) are stored as comma-separated text.
+    """
+
+    __tablename__ = "reminder_settings"
+    __table_args__ = (Index("ix_reminder_settings_due", "enabled", "next_due_at"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(default=False)
+    mode: Mapped[str] = mapped_column(String(20), default="between_sessions")
+    workdays: Mapped[str] = mapped_column(String(20), default="0,1,2,3,4")
+    first_session: Mapped[time | None] = mapped_column(Time)
+    session_minutes: Mapped[int] = mapped_column(default=50)
+    gap_minutes: Mapped[int] = mapped_column(default=10)
+    last_session_end: Mapped[time | None] = mapped_column(Time)
+    times: Mapped[str] = mapped_column(String(200), default="")
+    end_of_day: Mapped[time | None] = mapped_column(Time)
+    practices: Mapped[str] = mapped_column(String(400), default="")
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    daily_cap: Mapped[int | None]
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    skip_if_checked_in_minutes: Mapped[int | None]
+    # Between runs of the dispatcher.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_slot_key: Mapped[str | None] = mapped_column(String(80))
+    sent_day: Mapped[date | None] = mapped_column(Date)
+    sent_today: Mapped[int] = mapped_column(default=0)
+    ignored_in_a_row: Mapped[int] = mapped_column(default=0)
+    backoff_day: Mapped[date | None] = mapped_column(Date)
+    backoff_told: Mapped[bool] = mapped_column(default=False)
+
+
+class ReminderDelivery(db.Model):
+    """One reminder slot for one person. The unique (user, slot) key is what makes a
+    reminder go out exactly once, however many dispatchers run and however often."""
+
+    __tablename__ = "reminder_deliveries"
+    __table_args__ = (UniqueConstraint("user_id", "slot_key", name="uq_reminder_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    slot_key: Mapped[str] = mapped_column(String(80))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    practice: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    acted: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PracticeDone(db.Model):
+    """A practice a person did (e.g. from a reminder's "Done"): an entry like a check-in,
+    with a client-made id, so it can be made offline and synced exactly once."""
+
+    __tablename__ = "practices_done"
+    __table_args__ = (Index("ix_practices_done_user_seq", "user_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    practice: Mapped[str] = mapped_column(String(40))
+    delivery: Mapped[int | None]
+    seq: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -76,8 +76,8 @@ class FormSchema(Schema):
         return cleaned
 
 
-class CheckInSchema(FormSchema):
-    """A check-in entry, as the HTML card and the sync API both send it."""
+class EntrySchema(FormSchema):
+    """What every entry has: a client-made id, its times, and a tombstone flag."""
 
     id = fields.UUID(
         required=True,
@@ -91,6 +91,30 @@ class CheckInSchema(FormSchema):
         required=True, error_messages=_required("A time of the last change is needed.")
     )
     deleted = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def validate_times(self, data, **kwargs):
+        """Times must be in order and not in the future beyond a clock's normal drift."""
+        created, updated = data.get("created_at"), data.get("updated_at")
+        if created and updated and updated < created:
+            raise ValidationError("The last change cannot come before the entry.", "updated_at")
+        latest = utcnow() + CLOCK_SKEW
+        for name in ("created_at", "updated_at"):
+            if data.get(name) and data[name] > latest:
+                raise ValidationError(
+                    "This time is in the future; check the device's clock.", name
+                )
+
+    @post_load
+    def id_as_text(self, data, **kwargs):
+        """Store ids in their canonical text form."""
+        data["id"] = str(data["id"])
+        return data
+
+
+class CheckInSchema(EntrySchema):
+    """A check-in entry, as the HTML card and the sync API both send it."""
+
     tank = WholeNumber(
         required=True,
         validate=validate.Range(1, 5, error="Choose a level from 1 (empty) to 5 (full)."),
@@ -128,24 +152,20 @@ class CheckInSchema(FormSchema):
                 f"Keep the note to {NOTE_LENGTH} characters (this one has {len(value)})."
             )
 
-    @validates_schema
-    def validate_times(self, data, **kwargs):
-        """Times must be in order and not in the future beyond a clock's normal drift."""
-        created, updated = data.get("created_at"), data.get("updated_at")
-        if created and updated and updated < created:
-            raise ValidationError("The last change cannot come before the entry.", "updated_at")
-        latest = utcnow() + CLOCK_SKEW
-        for name in ("created_at", "updated_at"):
-            if data.get(name) and data[name] > latest:
-                raise ValidationError(
-                    "This time is in the future; check the device's clock.", name
-                )
 
-    @post_load
-    def id_as_text(self, data, **kwargs):
-        """Store ids in their canonical text form."""
-        data["id"] = str(data["id"])
-        return data
+class PracticeDoneSchema(EntrySchema):
+    """A practice done, e.g. from a reminder's "Done" (made offline as easily as online)."""
+
+    practice = fields.String(
+        required=True,
+        validate=validate.OneOf(PRACTICES, error="Pick one of the practices shown."),
+        error_messages=_required("Say which practice was done."),
+    )
+    delivery = WholeNumber(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The reminder this answers, if any."},
+    )
 
 
 class CredentialsSchema(FormSchema):
@@ -215,17 +235,28 @@ class CheckInEntrySchema(CheckInSchema):
     )
 
 
+class PracticeDoneEntrySchema(PracticeDoneSchema):
+    """A practice done as the sync API carries it both ways: its fields and its kind."""
+
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["practice_done"]),
+        dump_default="practice_done",
+        metadata={"description": "What sort of entry this is."},
+    )
+
+
 class EntryObject(fields.Dict):
     """One entry of a sync batch, checked here only for being an object.
 
     Its fields are checked by its kind's schema when it is saved, so a bad entry is
-    refused on its own and never refuses the rest of the batch. `entry_schema` names
-    that schema for the API's description.
+    refused on its own and never refuses the rest of the batch. `entry_schemas` name
+    those schemas, one per kind, for the API's description.
     """
 
-    def __init__(self, entry_schema, **kwargs):
+    def __init__(self, entry_schemas, **kwargs):
         super().__init__(**kwargs)
-        self.entry_schema = entry_schema
+        self.entry_schemas = entry_schemas
 
 
 BAD_CURSOR = "The cursor is the whole number the last sync gave back."
@@ -261,7 +292,7 @@ class SyncRequestSchema(Schema):
     )
     entries = fields.List(
         EntryObject(
-            CheckInEntrySchema,
+            (CheckInEntrySchema, PracticeDoneEntrySchema),
             error_messages=dict.fromkeys(
                 ("invalid", "null"), "Each entry is an object holding its fields."
             ),
@@ -295,8 +326,11 @@ class SyncResponseSchema(Schema):
 
     results = fields.List(fields.Nested(EntryResultSchema))
     changes = fields.List(
-        fields.Nested(CheckInEntrySchema),
-        metadata={"description": "The user's entries changed after the cursor, oldest first."},
+        fields.Dict(),
+        metadata={
+            "description": "The user's entries changed after the cursor, oldest first, each "
+            "in its kind's format (CheckInEntry, PracticeDoneEntry)."
+        },
     )
     cursor = fields.Integer(metadata={"description": "Send this as the next cursor."})
     more = fields.Boolean(metadata={"description": "More changes wait: sync again for them."})

@@ -19,10 +19,20 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import CheckIn, User
-from webapp.schemas import CREATED, REJECTED, UNCHANGED, UPDATED, CheckInSchema
+from webapp.models import CheckIn, PracticeDone, User
+from webapp.schemas import (
+    CREATED,
+    REJECTED,
+    UNCHANGED,
+    UPDATED,
+    CheckInSchema,
+    PracticeDoneSchema,
+)
 
-ENTRY_KINDS = {"checkin": (CheckIn, CheckInSchema)}
+ENTRY_KINDS = {
+    "checkin": (CheckIn, CheckInSchema),
+    "practice_done": (PracticeDone, PracticeDoneSchema),
+}
 
 FOREIGN_ID_ERRORS = {"id": ["This id cannot be used; create the entry with a new id."]}
 MISSING_KIND_ERRORS = {"kind": ["This entry does not say what kind of entry it is."]}
@@ -72,18 +82,29 @@ def save_entry(user, kind, payload):
 
 
 def changes_since(user, cursor, limit):
-    """The user's entries changed after `cursor` (tombstones too), oldest change first.
+    """The user's entries of every kind changed after `cursor` (tombstones too), oldest
+    change first, as (kind, entry) pairs.
 
     At most `limit` entries; `more` says whether others follow the returned cursor.
     """
-    found = db.session.scalars(
-        select(CheckIn)
-        .where(CheckIn.user_id == user.id, CheckIn.seq > cursor)
-        .order_by(CheckIn.seq)
-        .limit(limit + 1)
-    ).all()
+    found = []
+    for kind, (model, _) in ENTRY_KINDS.items():
+        rows = db.session.scalars(
+            select(model)
+            .where(model.user_id == user.id, model.seq > cursor)
+            .order_by(model.seq)
+            .limit(limit + 1)
+        )
+        found += [(kind, row) for row in rows]
+    found.sort(key=lambda pair: pair[1].seq)
     entries = found[:limit]
-    return Changes(entries, entries[-1].seq if entries else cursor, len(found) > limit)
+    return Changes(entries, entries[-1][1].seq if entries else cursor, len(found) > limit)
+
+
+def dump_entry(kind, entry):
+    """An entry in the format the sync API carries: its kind's fields, and the kind."""
+    schema, _ = _schemas(kind)
+    return schema.dump(entry) | {"kind": kind}
 
 
 def _apply_batch(user, submissions):

@@ -16,7 +16,7 @@ from webapp.schemas import (
     SyncResponseSchema,
     SyncSessionSchema,
 )
-from webapp.services.sync import changes_since, save_entries, user_tag
+from webapp.services.sync import changes_since, dump_entry, save_entries, user_tag
 from webapp.sync.openapi import build_openapi
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
@@ -109,7 +109,7 @@ def _answer(entries, results, changes):
     return SyncResponseSchema().dump(
         {
             "results": outcomes,
-            "changes": changes.entries,
+            "changes": [dump_entry(kind, entry) for kind, entry in changes.entries],
             "cursor": changes.cursor,
             "more": changes.more,
         }

@@ -42,9 +42,9 @@ def build_openapi():
 
 
 def entry_object_properties(self, field, **kwargs):
-    """Describe a batch's entry by the schema its fields are checked with when saved."""
+    """Describe a batch's entry by the schemas (one per kind) it is checked with when saved."""
     if isinstance(field, EntryObject):
-        return {"allOf": [self.resolve_nested_schema(field.entry_schema)]}
+        return {"oneOf": [self.resolve_nested_schema(schema) for schema in field.entry_schemas]}
     return {}
 
 
