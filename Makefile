@@ -24,8 +24,10 @@ $(VENV)/.installed-test: $(VENV)/.installed-app
 # here unless TEND_COOKIE_SECURE says otherwise. Production keeps the secure default.
 run: $(VENV)/.installed-app
 	TEND_COOKIE_SECURE=$${TEND_COOKIE_SECURE:-0} $(BIN)/flask --app wsgi db upgrade
-	TEND_COOKIE_SECURE=$${TEND_COOKIE_SECURE:-0} exec $(BIN)/gunicorn \
-		--bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
+	export TEND_COOKIE_SECURE=$${TEND_COOKIE_SECURE:-0}; \
+	$(BIN)/huey_consumer worker.huey --workers 4 --worker-type thread & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
 
 test: $(VENV)/.installed-test
 	scripts/ensure-tool.sh chromium

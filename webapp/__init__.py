@@ -44,6 +44,9 @@ def create_app(config=None):
     app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
     app.register_blueprint(reminders.bp)
+    from webapp.tasks import init_tasks
+
+    init_tasks(app)
     register_error_handlers(app)
     register_security_headers(app)
     _register_template_helpers(app)

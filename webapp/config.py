@@ -90,6 +90,9 @@ class Config:
 
         self.TRUSTED_PROXIES = int(env.get("TEND_TRUSTED_PROXIES", "0"))
 
+        # Run queued tasks at once, in the calling process (tests; or no worker at all).
+        self.TASKS_IMMEDIATE = env.get("TEND_TASKS_IMMEDIATE") == "1"
+
         # The key that signs every push (PEM, or the raw 32-byte key in base64url). Push
         # services tie each subscription to its public half, so a new key silently ends
         # every device's reminders: it is generated once and kept.
@@ -163,5 +166,6 @@ class TestConfig(Config):
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024
         self.PUSH_ALLOW_HTTP = True  # the fake push service listens on http://127.0.0.1
+        self.TASKS_IMMEDIATE = True
         for key, value in overrides.items():
             setattr(self, key, value)

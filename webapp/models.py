@@ -175,6 +175,8 @@ class ReminderDelivery(db.Model):
     slot_key: Mapped[str] = mapped_column(String(80))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     practice: Mapped[str | None] = mapped_column(String(40))
+    slot_day: Mapped[date] = mapped_column(Date)  # the local day it was planned for
+    slot_sequence: Mapped[int]  # its place in the plan (services.schedule.Slot.sequence)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     acted: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -36,6 +36,8 @@ def upgrade():
     sa.Column('slot_key', sa.String(length=80), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('practice', sa.String(length=40), nullable=True),
+    sa.Column('slot_day', sa.Date(), nullable=False),
+    sa.Column('slot_sequence', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('acted', sa.String(length=20), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -21,7 +21,8 @@ from webapp.services.subscriptions import (
     user_subscriptions,
 )
 
-bp = Blueprint("reminders", __name__, url_prefix="/api/v1/push")
+bp = Blueprint("reminders", __name__)
+API = "/api/v1/push"
 
 NOT_JSON = "Send the subscription as JSON, with Content-Type: application/json."
 BAD_JSON = "The subscription could not be read as JSON."
@@ -64,20 +65,20 @@ def never_store(response):
     return response
 
 
-@bp.get("/key")
+@bp.get(f"{API}/key")
 def public_key():
     """The server's public key, for pushManager.subscribe()'s applicationServerKey."""
     return {"public_key": _vapid().public_key}
 
 
-@bp.get("/subscriptions")
+@bp.get(f"{API}/subscriptions")
 @login_required
 def devices():
     """The signed-in user's devices, with how the latest push to each went."""
     return {"subscriptions": PushDeviceSchema(many=True).dump(user_subscriptions(current_user))}
 
 
-@bp.post("/subscriptions")
+@bp.post(f"{API}/subscriptions")
 @signed_in_write
 def subscribe():
     """Save this device's subscription: 201 when new to this user, 200 when known."""
@@ -92,7 +93,7 @@ def subscribe():
     return PushDeviceSchema(only=("id", "label")).dump(subscription), 201 if is_new else 200
 
 
-@bp.delete("/subscriptions/<int:subscription_id>")
+@bp.delete(f"{API}/subscriptions/<int:subscription_id>")
 @signed_in_write
 def unsubscribe(subscription_id):
     """Stop reminders to one of the user's devices."""
@@ -110,7 +111,7 @@ def _person():
     return f"user:{current_user.id}"
 
 
-@bp.post("/test")
+@bp.post(f"{API}/test")
 @signed_in_write
 @limiter.limit(_trial_limit, key_func=_person)
 def send_test():
@@ -155,3 +156,6 @@ def _json(status, body):
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+from webapp.reminders import pages  # noqa: E402, F401 - the page routes share this blueprint

@@ -1,0 +1,245 @@
+"""Reminders from plan to push: the settings page, claiming each slot exactly once (also
+with dispatchers racing), sending through the fake push service, 'Later', and back-off."""
+import threading
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.test_push_api import Phone
+from webapp.extensions import db
+from webapp.models import CheckIn, PracticeDone, ReminderDelivery, ReminderSettings, User
+from webapp.services import reminders
+from webapp.services.push import VapidKey, push_session
+
+NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
+
+
+def form(**fields):
+    """The settings form as the page posts it: fixed times every day, unless changed."""
+    return {
+        "enabled": "1", "mode": "fixed_times", "times": "9:00, 13:30",
+        "workdays": [str(day) for day in range(7)], "practices": ["breaths", "water"],
+    } | fields
+
+
+def errors_in(response):
+    return response.get_data(as_text=True)
+
+
+def test_the_plan_is_saved_and_the_next_reminder_named(member):
+    response = member.post("/reminders", form())
+    assert response.status_code == 200
+    assert "Saved. The next reminder comes" in response.get_data(as_text=True)
+    with member.client.application.app_context():
+        stored = db.session.scalar(select(ReminderSettings))
+        assert (stored.enabled, stored.times, stored.practices) == (
+            True, "09:00,13:30", "breaths,water"
+        )
+        assert stored.next_due_at is not None and stored.next_slot_key.startswith("fixed_times:")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"times": "25:00"}, "Write times like 9:00, 13:30 (24-hour clock)."),
+        ({"times": ""}, "Needed for this kind of reminder."),
+        ({"mode": "between_sessions", "first_session": "09:00"}, "Needed for this kind"),
+        ({"mode": "between_sessions", "first_session": "17:00", "last_session_end": "09:00"},
+         "The last session ends after the first begins."),
+        ({"quiet_start": "21:00"}, "Give both ends of the quiet hours, or neither."),
+        ({"daily_cap": "0"}, "Between 1 and 24 a day, or leave it empty."),
+        ({"daily_cap": "many"}, "Not a valid integer."),
+        ({"skip_if_checked_in_minutes": "999"}, "Between 1 and 240 minutes"),
+        ({"paused_until": "someday"}, "Not a valid date."),
+        ({"practices": ["nap"]}, "Pick practices from the list."),
+        ({"mode": "sometimes"}, "Choose when reminders come."),
+    ],
+)
+def test_bad_plans_are_explained_next_to_the_field_and_nothing_saved(member, fields, message):
+    response = member.post("/reminders", form(**fields))
+    assert response.status_code == 422
+    assert message in errors_in(response)
+    with member.client.application.app_context():
+        stored = db.session.scalar(select(ReminderSettings))
+        assert stored is None or not stored.enabled
+
+
+def test_the_page_needs_a_sign_in(client):
+    assert client.get("/reminders").status_code == 302
+
+
+# Claiming and sending ---------------------------------------------------------------------
+
+
+def sign_up_for_reminders(app, member, push_service, at=NOON):
+    """A member with one device and fixed-time reminders whose next slot is due at `at`."""
+    device = Phone(member.client, push_service)
+    assert device.subscribe().status_code == 201
+    assert member.post("/reminders", form()).status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "sam@example.org"))
+        settings = reminders.settings_for(user)
+        slot_time = (at - timedelta(minutes=1)).astimezone(UTC)
+        settings.times = slot_time.strftime("%H:%M")
+        reminders.reschedule(settings, user, slot_time - timedelta(minutes=1))
+        db.session.commit()
+        assert settings.next_due_at == slot_time.replace(second=0, microsecond=0)
+    return device
+
+
+def send_due(app, now):
+    """One dispatcher run followed by the sends, as the worker does."""
+    with app.app_context():
+        claimed = reminders.claim_due(now) + reminders.snoozed_due(now)
+        sender = {
+            "vapid": VapidKey.from_config(app.config), "session": push_session(),
+            "secret": app.secret_key, "url": "/",
+        }
+        retries = [reminders.deliver(due.delivery_id, now, **sender) for due in claimed]
+        sender["session"].close()
+    return claimed, retries
+
+
+def test_a_due_reminder_is_pushed_once_with_its_three_actions(app, member, push_service):
+    device = sign_up_for_reminders(app, member, push_service)
+    claimed, _ = send_due(app, NOON)
+    assert len(claimed) == 1
+    [push] = push_service.delivered(device.browser)
+    message = push.message
+    assert [action["action"] for action in message["actions"]] == ["checkin", "done", "later"]
+    assert message["data"]["practice"] in {"breaths", "water"}
+    assert message["data"]["later_url"] == f"/api/v1/reminders/{message['data']['delivery']}/later"
+    assert 60 <= int(push.headers["ttl"]) <= 12 * 3600
+    assert push.headers["urgency"] == "normal" and push.headers["topic"]
+    assert "you missed" not in message["body"].lower()
+
+    assert send_due(app, NOON + timedelta(seconds=30))[0] == []  # nothing twice
+    assert len(push_service.delivered(device.browser)) == 1
+
+
+def test_racing_dispatchers_claim_each_slot_once(app, member, push_service):
+    sign_up_for_reminders(app, member, push_service)
+    claimed, errors = [], []
+    start = threading.Barrier(4)
+
+    def dispatcher():
+        with app.app_context():
+            try:
+                start.wait()
+                claimed.extend(reminders.claim_due(NOON))
+            except Exception as error:  # reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(claimed) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReminderDelivery)) == 1
+
+
+def test_a_recent_checkin_skips_the_reminder(app, member, push_service):
+    device = sign_up_for_reminders(app, member, push_service)
+    with app.app_context():
+        settings = db.session.scalar(select(ReminderSettings))
+        settings.skip_if_checked_in_minutes = 30
+        db.session.add(CheckIn(
+            id="0b8a4e7e-52f4-4c55-9a3c-6f5b7b0f2a11", user_id=settings.user_id,
+            created_at=NOON - timedelta(minutes=10), updated_at=NOON - timedelta(minutes=10),
+            tank=3,
+        ))
+        db.session.commit()
+    claimed, _ = send_due(app, NOON)
+    assert len(claimed) == 1
+    assert push_service.delivered(device.browser) == []
+    with app.app_context():
+        assert db.session.scalar(select(ReminderDelivery.status)) == "skip_recent_checkin"
+
+
+def test_later_sends_the_same_nudge_again_in_half_an_hour(app, member, push_service, monkeypatch):
+    device = sign_up_for_reminders(app, member, push_service)
+    send_due(app, NOON)
+    delivery_id = push_service.delivered(device.browser)[0].message["data"]["delivery"]
+    monkeypatch.setattr("webapp.reminders.pages.utcnow", lambda: NOON + timedelta(minutes=1))
+    answer = member.client.post(
+        f"/api/v1/reminders/{delivery_id}/later", headers={"X-CSRFToken": device.token}
+    )
+    assert answer.status_code == 204
+    assert send_due(app, NOON + timedelta(minutes=20))[0] == []
+    claimed, _ = send_due(app, NOON + timedelta(minutes=31))
+    assert len(claimed) == 1
+    pushes = push_service.delivered(device.browser)
+    assert len(pushes) == 2
+    assert pushes[1].message["data"]["practice"] == pushes[0].message["data"]["practice"]
+
+
+def test_later_on_someone_elses_reminder_is_404(app, member, other_member, push_service):
+    device = sign_up_for_reminders(app, member, push_service)
+    send_due(app, NOON)
+    delivery_id = push_service.delivered(device.browser)[0].message["data"]["delivery"]
+    token = other_member.client.get("/api/v1/session").get_json()["csrf_token"]
+    answer = other_member.client.post(
+        f"/api/v1/reminders/{delivery_id}/later", headers={"X-CSRFToken": token}
+    )
+    assert answer.status_code == 404
+    signed_out = app.test_client().post(f"/api/v1/reminders/{delivery_id}/later")
+    assert signed_out.status_code == 401
+
+
+def test_three_ignored_reminders_make_the_day_quieter_and_the_page_says_so_once(
+    app, member, push_service, monkeypatch
+):
+    device = sign_up_for_reminders(app, member, push_service)
+    with app.app_context():
+        settings = db.session.scalar(select(ReminderSettings))
+        settings.times = "12:00,12:10,12:20,12:30,12:40,12:50,13:00"
+        user = db.session.get(User, settings.user_id)
+        reminders.reschedule(settings, user, NOON - timedelta(minutes=5))
+        db.session.commit()
+    for minutes in (0, 10, 20, 30):  # the fourth send notices the third one ignored
+        send_due(app, NOON + timedelta(minutes=minutes))
+    with app.app_context():
+        settings = db.session.scalar(select(ReminderSettings))
+        assert settings.backoff_day == NOON.date()
+    assert len(push_service.delivered(device.browser)) == 4
+
+    monkeypatch.setattr("webapp.reminders.pages.utcnow", lambda: NOON + timedelta(minutes=35))
+    page = member.client.get("/reminders").get_data(as_text=True)
+    assert "gone quieter for the rest of the day" in page
+    assert "gone quieter" not in member.client.get("/reminders").get_data(as_text=True)
+
+
+def test_a_practice_marked_done_answers_its_reminder(app, member, push_service):
+    device = sign_up_for_reminders(app, member, push_service)
+    with app.app_context():
+        settings = db.session.scalar(select(ReminderSettings))
+        settings.times = "12:00,12:10"
+        reminders.reschedule(settings, db.session.get(User, settings.user_id),
+                             NOON - timedelta(minutes=5))
+        db.session.commit()
+    send_due(app, NOON)
+    delivery_id = push_service.delivered(device.browser)[0].message["data"]["delivery"]
+    with app.app_context():
+        db.session.add(PracticeDone(
+            id="6f1c1f3e-8a59-4d6e-9a55-1f0b5d9c7a10", user_id=settings.user_id,
+            created_at=NOON, updated_at=NOON, practice="breaths", delivery=delivery_id,
+        ))
+        db.session.commit()
+    send_due(app, NOON + timedelta(minutes=10))
+    with app.app_context():
+        first = db.session.get(ReminderDelivery, delivery_id)
+        assert first.acted == "done"
+        assert db.session.scalar(select(ReminderSettings.ignored_in_a_row)) == 0
+
+
+def test_settings_times_are_kept_as_wall_times(app, member):
+    member.post("/reminders", form(times="7:05, 21:40, 7:05"))
+    with app.app_context():
+        assert db.session.scalar(select(ReminderSettings.times)) == "07:05,21:40"
+        assert time(7, 5) in reminders.plan_for(
+            db.session.scalar(select(ReminderSettings)), "UTC"
+        ).times

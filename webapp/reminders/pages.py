@@ -1,0 +1,75 @@
+"""The reminders page (the plan, the devices) and the 'Later' answer from a notification."""
+from flask import abort, render_template, request
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from webapp.extensions import db
+from webapp.reminders import bp, signed_in_write
+from webapp.schemas import REMINDER_MODES, WEEKDAYS, ReminderSettingsSchema
+from webapp.services import reminders
+from webapp.services.clock import utcnow
+
+LISTS = ("workdays", "practices")
+
+
+@bp.route("/reminders", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Choose when reminders come, what they offer, and when they keep quiet."""
+    stored = reminders.settings_for(current_user)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            _save(stored, ReminderSettingsSchema().load(_form()))
+        except ValidationError as error:
+            db.session.rollback()
+            stored = reminders.settings_for(current_user)
+            errors, status = _flat(error.normalized_messages()), 422
+    quieter = reminders.quieter_today(stored, current_user, utcnow()) and not stored.backoff_told
+    if quieter:
+        stored.backoff_told = True
+        db.session.commit()
+    return render_template(
+        "reminders/settings.html", settings=stored, errors=errors, submitted=_form(),
+        saved=request.method == "POST" and not errors, quieter=quieter,
+        MODES=REMINDER_MODES, WEEKDAYS=WEEKDAYS,
+    ), status
+
+
+@bp.post("/api/v1/reminders/<int:delivery_id>/later")
+@signed_in_write
+def later(delivery_id):
+    """'Later' on a notification: the same nudge again in half an hour."""
+    if reminders.snooze(current_user, delivery_id, utcnow()) is None:
+        abort(404)
+    return "", 204
+
+
+def _form():
+    """The form as the schema takes it: lists for the checkboxes, text for the rest."""
+    if request.method != "POST":
+        return {}
+    data = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    for name in LISTS:
+        data[name] = request.form.getlist(name)
+    return data
+
+
+def _flat(errors):
+    """A list field's messages, whichever item they were about, shown next to the field."""
+    return {
+        name: sorted({m for item in found.values() for m in item})
+        if isinstance(found, dict) else found
+        for name, found in errors.items()
+    }
+
+
+def _save(stored, data):
+    for name, value in data.items():
+        if name == "times":
+            value = ",".join(moment.strftime("%H:%M") for moment in value or ())
+        elif name in LISTS:
+            value = ",".join(str(item) for item in value)
+        setattr(stored, name, value)
+    reminders.reschedule(stored, current_user, utcnow())
+    db.session.commit()

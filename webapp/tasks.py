@@ -1,0 +1,66 @@
+"""Background jobs on Huey: the reminder dispatcher (every minute) and the sending tasks.
+
+The queue lives in SQLite under instance/ by default, and in Redis when REDIS_URL is
+set. Any number of worker processes may run, on any number of machines with Redis:
+every dispatcher claims slots through the database's unique key, so none is sent twice.
+`make run` starts one worker next to the web server; in production run
+`huey_consumer worker.huey` as often as needed.
+"""
+import os
+
+from huey import RedisHuey, SqliteHuey, crontab
+
+from webapp.services import reminders
+from webapp.services.clock import utcnow
+from webapp.services.push import VapidKey, push_session
+
+
+def make_queue(config, instance_path):
+    """The Huey instance for this configuration."""
+    if config.get("REDIS_URL"):
+        return RedisHuey("tend", url=config["REDIS_URL"], immediate=config["TASKS_IMMEDIATE"])
+    return SqliteHuey(
+        "tend", filename=os.path.join(instance_path, "tasks.sqlite3"),
+        immediate=config["TASKS_IMMEDIATE"],
+    )
+
+
+def init_tasks(app):
+    """Create the queue and its tasks for `app`; they run inside the app's context."""
+    queue = make_queue(app.config, app.instance_path)
+    sender = {}
+
+    def sending():
+        """One VAPID signer and one HTTP session per worker process, reused for every push."""
+        if not sender:
+            sender.update(vapid=VapidKey.from_config(app.config), session=push_session())
+        return sender | {"secret": app.secret_key, "url": "/"}
+
+    @queue.periodic_task(crontab(minute="*"))
+    def dispatch_reminders():
+        """Claim every slot that has come due and queue it for sending."""
+        with app.app_context():
+            now = utcnow()
+            for due in reminders.claim_due(now) + reminders.snoozed_due(now):
+                send_reminder(due.delivery_id)
+
+    @queue.task()
+    def send_reminder(delivery_id):
+        """Send one claimed reminder; devices that asked us to wait are tried again later."""
+        with app.app_context():
+            retries = reminders.deliver(delivery_id, utcnow(), **sending())
+        for subscription_id, delay in retries:
+            send_again.schedule((delivery_id, subscription_id, 2), delay=delay)
+
+    @queue.task()
+    def send_again(delivery_id, subscription_id, attempt):
+        """Try one device again, with back-off, up to five times."""
+        with app.app_context():
+            delay = reminders.deliver_again(delivery_id, subscription_id, attempt, **sending())
+        if delay is not None and attempt < 5:
+            send_again.schedule((delivery_id, subscription_id, attempt + 1), delay=delay)
+
+    app.extensions["tend_tasks"] = {
+        "queue": queue, "dispatch": dispatch_reminders, "send": send_reminder,
+    }
+    return queue
