@@ -41,8 +41,13 @@ def init_tasks(app):
         """Claim every slot that has come due and queue it for sending."""
         with app.app_context():
             now = utcnow()
-            for due in reminders.claim_due(now) + reminders.snoozed_due(now):
+            for due in reminders.snoozed_due(now):
                 send_reminder(due.delivery_id)
+            # Batch after batch until nothing is left to claim (another dispatcher may be
+            # taking its share at the same time).
+            while claimed := reminders.claim_due(now):
+                for due in claimed:
+                    send_reminder(due.delivery_id)
 
     @queue.task()
     def send_reminder(delivery_id):
