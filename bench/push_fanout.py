@@ -194,8 +194,9 @@ def report(args, runs, encrypt_ms):
         met = run["seconds"] <= BUDGET_SECONDS and run["delivered"] == args.people
         ok &= met
         trustworthy &= not run["duplicates"] and not run["missing"]
+        verdict = "met" if met else "NOT MET"
         print(f"{run['workers']} worker(s): {run['delivered']:,} of {args.people:,} delivered in "
-              f"{run['seconds']:.1f} s (budget <= {BUDGET_SECONDS} s: {'met' if met else 'NOT MET'}), "
+              f"{run['seconds']:.1f} s (budget <= {BUDGET_SECONDS} s: {verdict}), "
               f"{run['duplicates']} duplicates, {run['missing']} missing; workers' CPU "
               f"{run['cpu']:.1f} s = {per_message:.2f} ms per message")
     print(f"bare aes128gcm encryption of one reminder (pywebpush): {encrypt_ms:.2f} ms CPU")

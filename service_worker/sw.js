@@ -1,6 +1,7 @@
 // Tend's service worker: only the wiring. The work lives in the modules it imports:
-// caching (the shell and personal pages), outbox (entries kept on the phone) and sync
-// (writes that fail for lack of network, and delivering them later).
+// caching (the shell and personal pages), outbox (entries kept on the phone), sync
+// (writes that fail for lack of network, and delivering them later) and push (reminders
+// and their buttons).
 // The server writes `self.TEND` (version, addresses) above this line.
 "use strict";
 
@@ -28,6 +29,12 @@ self.addEventListener("sync", (event) => {
 self.addEventListener("message", (event) => {
   const reply = (answer) => event.ports[0] && event.ports[0].postMessage(answer);
   event.waitUntil(TendSync.onMessage(event.data || {}).then(reply, (error) => reply({ error: String(error) })));
+});
+
+self.addEventListener("push", (event) => event.waitUntil(TendPush.onPush(event.data)));
+
+self.addEventListener("notificationclick", (event) => {
+  event.waitUntil(TendPush.onClick(event.notification, event.action));
 });
 
 // Every time the worker starts, deliver whatever is waiting.

@@ -172,6 +172,11 @@ const TendSync = (() => {
       } finally {
         running = null;
         await tellPages();
+        // Asked again while a run failed: that request still deserves its own try.
+        if (again) {
+          again = false;
+          run();
+        }
       }
     })();
     return options.strict ? running : running.catch(() => {});
@@ -274,5 +279,5 @@ const TendSync = (() => {
     return status(user);
   }
 
-  return { SYNC_TAG, answerWrite, run, onMessage };
+  return { SYNC_TAG, answerWrite, run, askForSync, fetchSession, onMessage };
 })();

@@ -18,13 +18,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
-# What a browser can run: pages, scripts (the service worker takes its policy from its
-# own script), and SVG opened on its own. A stylesheet, picture or JSON needs no policy,
-# and the page-only headers below mean nothing on them either: sent with every file,
-# they would weigh on a slow first visit.
-ACTIVE_TYPES = frozenset(
-    {"text/html", "text/javascript", "application/javascript", "image/svg+xml"}
-)
+# What a browser applies a policy to: pages, SVG opened on its own, and the service
+# worker, which takes its policy from its own script. A page's scripts, stylesheets,
+# pictures and JSON need none, and the page-only headers below mean nothing on them
+# either: sent with every file, they would weigh on a slow first visit.
+ACTIVE_TYPES = frozenset({"text/html", "image/svg+xml"})
+WORKER_SCRIPT = "/sw.js"
 
 
 def register_security_headers(app):
@@ -35,7 +34,7 @@ def register_security_headers(app):
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype in ACTIVE_TYPES:
+        if response.mimetype in ACTIVE_TYPES or request.path == WORKER_SCRIPT:
             headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if response.mimetype == "text/html":
             headers.setdefault("X-Frame-Options", "DENY")

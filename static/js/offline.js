@@ -25,8 +25,17 @@
     });
   }
 
-  async function syncNow(pull) {
-    show(await ask({ type: "sync", pull }));
+  // Networks come back in stages (the page may see one before its worker does), so
+  // after "back online" a failed sync is tried again a few times, further apart.
+  const RETRIES_MS = [2000, 5000, 15000, 45000];
+
+  async function syncNow(pull, retry = 0) {
+    const answer = await ask({ type: "sync", pull });
+    show(answer);
+    const waiting = answer && answer.records.some((record) => record.status === "waiting");
+    if (waiting && !answer.signedOut && navigator.onLine && retry < RETRIES_MS.length) {
+      setTimeout(() => syncNow(false, retry + 1), RETRIES_MS[retry]);
+    }
   }
 
   navigator.serviceWorker.addEventListener("message", (event) => {
@@ -50,8 +59,8 @@
   function showStatus(waiting, refused, answer) {
     const count = status.querySelector("[data-count]");
     const parts = [];
-    if (waiting.length) parts.push(`${plural(waiting.length, "check-in")} waiting on this phone`);
-    if (refused.length) parts.push(`${plural(refused.length, "check-in")} need${refused.length === 1 ? "s" : ""} attention`);
+    if (waiting.length) parts.push(`${entries(waiting)} waiting on this phone`);
+    if (refused.length) parts.push(`${entries(refused)} need${refused.length === 1 ? "s" : ""} attention`);
     count.textContent = parts.join(" · ");
     const signIn = answer.signedOut && waiting.length > 0;
     status.querySelector("[data-sign-in]").hidden = !signIn;
@@ -92,12 +101,17 @@
       item.append(icon);
     }
     const body = element("span", "entry-body");
-    body.append(element("span", "entry-tank", words.tank[entry.tank] || "Changes to a check-in"));
+    const title = record.kind === "practice_done"
+      ? `Done: ${words.practice[entry.practice] || entry.practice}`
+      : words.tank[entry.tank] || "Changes to a check-in";
+    body.append(element("span", "entry-tank", title));
     const tags = element("span", "entry-tags");
     if (entry.deleted) tags.append(element("span", "tag", "deleted"));
     if (entry.work_share != null) tags.append(element("span", "tag", `carried ${entry.work_share} %`));
     if (entry.safety_session) tags.append(element("span", "tag", "safety session"));
-    if (entry.practice) tags.append(element("span", "tag", words.practice[entry.practice] || entry.practice));
+    if (entry.practice && record.kind === "checkin") {
+      tags.append(element("span", "tag", words.practice[entry.practice] || entry.practice));
+    }
     body.append(tags);
     if (entry.note) body.append(element("span", "entry-note", entry.note));
     if (record.status === "rejected") body.append(reasons(record), fixControls(record));
@@ -200,13 +214,13 @@
     event.preventDefault();
     form.dataset.asked = "yes";
     const answer = await Promise.race([ask({ type: "status" }), pause(2000)]);
-    const waiting = (answer || latest || { records: [] }).records.length;
-    if (!waiting) {
+    const records = (answer || latest || { records: [] }).records;
+    if (!records.length) {
       form.submit();
       return;
     }
     const warning = element("p", "flash flash-problem",
-      `${plural(waiting, "check-in")} ${waiting === 1 ? "is" : "are"} still on this phone and not in your account yet. `
+      `${entries(records)} ${records.length === 1 ? "is" : "are"} still on this phone and not in your account yet. `
       + "They stay here and sync the next time you sign in.");
     warning.setAttribute("role", "alert");
     form.prepend(warning);
@@ -238,6 +252,19 @@
     });
   }
 
+  // A phone that gets reminders re-sends its subscription on every page (browsers do not
+  // reliably say when it changes); the script that does it is fetched only on such a phone.
+  async function loadReminders() {
+    if (!navigator.onLine || document.getElementById("reminder-devices")) return;
+    if (!("PushManager" in window) || Notification.permission !== "granted") return;
+    const registration = await navigator.serviceWorker.ready;
+    if (!(await registration.pushManager.getSubscription())) return;
+    const script = element("script", "");
+    script.src = status.dataset.remindersScript;
+    script.dataset.subscriptionsUrl = status.dataset.subscriptionsUrl;
+    document.head.append(script);
+  }
+
   // Small helpers ------------------------------------------------------------------------
 
   function element(tag, className, text) {
@@ -249,6 +276,16 @@
 
   function pause(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  // "2 check-ins", "1 practice done", "1 check-in and 1 practice done".
+  function entries(records) {
+    const checkins = records.filter((record) => record.kind === "checkin").length;
+    const done = records.length - checkins;
+    const words = [];
+    if (checkins) words.push(plural(checkins, "check-in"));
+    if (done) words.push(`${plural(done, "practice")} done`);
+    return words.join(" and ");
   }
 
   function plural(count, word) {
@@ -273,6 +310,7 @@
     if (!navigator.serviceWorker.controller) await ask({ type: "claim" });
     show(await ask({ type: "status" }));
     if (user) {
+      loadReminders();
       await ask({ type: "hello" });
       if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
     }

@@ -19,7 +19,7 @@ bp = Blueprint("pwa", __name__)
 
 # The id the shell's check-in card carries; the worker swaps in the entry's real id.
 PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
-WORKER_MODULES = ("caching", "outbox", "sync")
+WORKER_MODULES = ("caching", "outbox", "sync", "push")
 WORKER_FOLDER = os.path.join(os.path.dirname(__file__), "..", "..", "service_worker")
 
 
@@ -49,6 +49,8 @@ def service_worker():
         "placeholderId": PLACEHOLDER_ID,
         "sessionUrl": url_for("sync.session"),
         "syncUrl": url_for("sync.sync"),
+        "homeUrl": url_for("checkins.home"),
+        "notificationIcon": url_for("static", filename="icons/icon-192.png"),
         # Pages kept on the phone are forgotten whenever who is signed in changes.
         "accountUrls": [url_for(f"auth.{name}") for name in ("sign_in", "sign_out", "register")],
     }

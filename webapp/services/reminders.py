@@ -201,7 +201,8 @@ def reminder_message(delivery, url):
         body=words.body,
         tag=f"tend-reminder-{delivery.id}",
         url=url,
-        actions=ACTIONS,
+        # "Done" needs a practice to record; without one, only check in or later.
+        actions=ACTIONS if delivery.practice else (ACTIONS[0], ACTIONS[2]),
         data={
             "delivery": delivery.id,
             "practice": delivery.practice,
