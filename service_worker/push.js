@@ -93,7 +93,9 @@ const TendPush = (() => {
     if (!open) return self.clients.openWindow(target);
     // A browser may refuse focus; the window still goes to the check-in for next time.
     await open.focus().catch(() => {});
-    if (open.url !== target) await open.navigate(target);
+    if (open.url === target) return undefined;
+    // The window may have closed or left the site since it was listed: open a new one.
+    return open.navigate(target).catch(() => self.clients.openWindow(target));
   }
 
   // An address on this site, or null: a push never sends the phone's session elsewhere.
