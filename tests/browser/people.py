@@ -47,6 +47,25 @@ def phone_page(browser, live_server, **options):
     assert not problems, problems
 
 
+@contextmanager
+def worker_devtools(page, origin=None):
+    """A CDP session for the origin's service worker, and the fields naming its registration.
+
+    `origin` defaults to the page's; give it when the page has left the site.
+    """
+    cdp = page.context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    eventually(page, lambda: registrations, "the worker's registration was reported")
+    yield cdp, {
+        "origin": origin or page.evaluate("location.origin"),
+        "registrationId": registrations[0]["registrationId"],
+    }
+    cdp.detach()
+
+
 def tab_bar_link(page, name):
     """A link in the bottom navigation."""
     return page.get_by_role("navigation", name="Main").get_by_role("link", name=name)

@@ -16,14 +16,13 @@ so for "Check in" the tests stand in for `WindowClient.focus()` and `clients.ope
 in the worker and record the calls; navigating an open window is real.
 """
 import json
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import delete, select
 
-from tests.browser.people import eventually, phone_page, register
+from tests.browser.people import eventually, phone_page, register, worker_devtools
 from tests.browser.test_offline import controlled, outbox, wait_for_empty_outbox
 from tests.test_reminders import send_due
 from webapp.extensions import db
@@ -118,22 +117,6 @@ def worker(page):
     """The service worker that controls the page."""
     controlled(page)
     return page.context.service_workers[0]
-
-
-@contextmanager
-def worker_devtools(page):
-    """A CDP session for the page's service worker, and the fields naming its registration."""
-    cdp = page.context.new_cdp_session(page)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated",
-           lambda event: registrations.extend(event["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    eventually(page, lambda: registrations, "the worker's registration was reported")
-    yield cdp, {
-        "origin": page.evaluate("location.origin"),
-        "registrationId": registrations[0]["registrationId"],
-    }
-    cdp.detach()
 
 
 def deliver_push(page, data):
