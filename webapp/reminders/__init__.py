@@ -1,17 +1,14 @@
 """Reminders on a person's devices, as a JSON API for the page's script.
 
 The server's public push key, the devices that receive reminders (added on every page
-load, listed, removed), and a test reminder sent to them all at once. Like the sync API,
-every answer is JSON and a signed-out request hears 401, never a redirect.
+load, listed, removed), and a test reminder sent to them all at once. The JSON rules
+(401 before CSRF, 400/422 bodies, no caching) are webapp.api's, as for the sync API.
 """
-from functools import wraps
-
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
-from werkzeug.exceptions import BadRequest
 
-from webapp.extensions import csrf, limiter
+from webapp.api import load_json, never_store, signed_in_write
+from webapp.extensions import limiter
 from webapp.schemas import PushDeviceSchema, PushSubscriptionSchema
 from webapp.services.push import VapidKey, push_session, send_all, trial_reminder
 from webapp.services.subscriptions import (
@@ -42,27 +39,7 @@ def _vapid():
     return current_app.extensions["tend_vapid"]
 
 
-def signed_in_write(view):
-    """Sign-in first, then the CSRF header: an expired session hears 401, not a token error.
-
-    The view is exempt from the global CSRF check, which would run before the sign-in one.
-    """
-
-    @wraps(view)
-    @login_required
-    def checked(*args, **kwargs):
-        if current_app.config["WTF_CSRF_ENABLED"]:
-            csrf.protect()
-        return view(*args, **kwargs)
-
-    return csrf.exempt(checked)
-
-
-@bp.after_request
-def never_store(response):
-    """Answers are personal and of the moment: no cache may keep them."""
-    response.cache_control.no_store = True
-    return response
+bp.after_request(never_store)
 
 
 @bp.get(f"{API}/key")
@@ -137,25 +114,9 @@ def send_test():
 
 
 def _load_subscription():
-    """The request's subscription, validated; otherwise end the request with a 400 or 422."""
-    if not request.is_json:
-        abort(_json(400, {"error": NOT_JSON, "status": 400}))
-    try:
-        body = request.get_json()
-    except (BadRequest, RecursionError):  # the parser gives up on deep nesting this way
-        abort(_json(400, {"error": BAD_JSON, "status": 400}))
+    """The request's subscription, validated; otherwise a 400 or 422 ends the request."""
     schema = PushSubscriptionSchema(allow_http=current_app.config["PUSH_ALLOW_HTTP"])
-    try:
-        return schema.load(body)
-    except ValidationError as error:
-        abort(_json(422, {"errors": error.normalized_messages()}))
-
-
-def _json(status, body):
-    """A JSON response with this status, ready to abort with."""
-    response = jsonify(body)
-    response.status_code = status
-    return response
+    return load_json(schema, NOT_JSON, BAD_JSON)
 
 
 from webapp.reminders import pages  # noqa: E402, F401 - the page routes share this blueprint

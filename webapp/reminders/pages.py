@@ -3,8 +3,9 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
+from webapp.api import signed_in_write
 from webapp.extensions import db
-from webapp.reminders import bp, signed_in_write
+from webapp.reminders import bp
 from webapp.schemas import REMINDER_MODES, WEEKDAYS, ReminderSettingsSchema
 from webapp.services import reminders
 from webapp.services.clock import utcnow

@@ -1,15 +1,9 @@
-"""The JSON sync API: batches of entries in, per-entry results and other devices' changes out.
-
-Answers are JSON whatever happens, and an expired session hears 401, never a redirect:
-a redirect to the sign-in page would look like success to the phone.
-"""
-from flask import Blueprint, abort, current_app, jsonify, request
+"""The JSON sync API: batches of entries in, per-entry results and other devices' changes out."""
+from flask import Blueprint, current_app
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from marshmallow import ValidationError
-from werkzeug.exceptions import BadRequest
 
-from webapp.extensions import csrf
+from webapp.api import load_json, never_store, refusal, signed_in_write
 from webapp.schemas import (
     REJECTED,
     SyncRequestSchema,
@@ -30,11 +24,7 @@ OTHER_USER = (
 TOO_MANY = "That is more entries than one sync takes, so nothing was saved. Send them in parts."
 
 
-@bp.after_request
-def never_store(response):
-    """Answers are personal and of the moment: no cache may keep them."""
-    response.cache_control.no_store = True
-    return response
+bp.after_request(never_store)
 
 
 @bp.get("/session")
@@ -51,17 +41,15 @@ def session():
 
 
 @bp.post("/sync")
-@csrf.exempt
-@login_required
+@signed_in_write
 def sync():
     """Save a device's batch of entries and answer with the user's changes since its cursor."""
-    _check_csrf()
-    batch = _load_batch()
+    batch = load_json(SyncRequestSchema(), NOT_JSON, BAD_JSON)
     if batch["user"] != _current_tag():
-        return _refusal(409, OTHER_USER)
+        return refusal(409, OTHER_USER)
     limit = current_app.config["SYNC_MAX_BATCH"]
     if len(batch["entries"]) > limit:
-        return _refusal(413, TOO_MANY, max_entries=limit)
+        return refusal(413, TOO_MANY, max_entries=limit)
     results = save_entries(current_user, [_split_kind(entry) for entry in batch["entries"]])
     changes = changes_since(
         current_user, batch["cursor"] or 0, current_app.config["SYNC_MAX_CHANGES"]
@@ -77,30 +65,6 @@ def openapi():
 
 def _current_tag():
     return user_tag(current_user, current_app.secret_key)
-
-
-def _check_csrf():
-    """Check the CSRF token, only once the session is known to be signed in.
-
-    The view is exempt from the global check, which runs before the sign-in check:
-    a phone whose session expired must hear 401 (sign in again), not a token error.
-    """
-    if current_app.config["WTF_CSRF_ENABLED"]:
-        csrf.protect()
-
-
-def _load_batch():
-    """The request's batch, validated; otherwise end the request with a 400 or a 422."""
-    if not request.is_json:
-        abort(_refusal(400, NOT_JSON))
-    try:
-        body = request.get_json()
-    except (BadRequest, RecursionError):  # the parser gives up on deep nesting this way
-        abort(_refusal(400, BAD_JSON))
-    try:
-        return SyncRequestSchema().load(body)
-    except ValidationError as error:
-        abort(_json(422, {"errors": error.normalized_messages()}))
 
 
 def _answer(entries, results, changes):
@@ -132,15 +96,3 @@ def _outcome(entry, result):
     if result.status == REJECTED:
         outcome["errors"] = result.errors
     return outcome
-
-
-def _refusal(status, message, **details):
-    """A JSON refusal in words for a person."""
-    return _json(status, {"error": message, "status": status, **details})
-
-
-def _json(status, body):
-    """A JSON response with this status, ready to return or to abort with."""
-    response = jsonify(body)
-    response.status_code = status
-    return response
