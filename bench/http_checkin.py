@@ -280,17 +280,23 @@ def csrf_token(html):
     return match.group(1)
 
 
-def sign_up(port):
-    """Register over HTTP; return (cookie header, CSRF token) for the signed-in session."""
+def registered_client(port):
+    """A Client that has just registered over HTTP, so it holds a signed-in session."""
     client = Client(port)
     status, _, page = client.request("GET", "/register")
     if status != 200:
         raise RuntimeError(f"GET /register answered {status}")
     fields = {"email": EMAIL, "password": PASSWORD, "timezone": "UTC",
               "csrf_token": csrf_token(page)}
-    status, headers, _ = client.request("POST", "/register", fields)
+    status, _, _ = client.request("POST", "/register", fields)
     if status != 302:
         raise RuntimeError(f"POST /register answered {status}, expected 302")
+    return client
+
+
+def sign_up(port):
+    """Register over HTTP; return (cookie header, CSRF token) for the signed-in session."""
+    client = registered_client(port)
     status, _, page = client.request("GET", "/")
     if status != 200:
         raise RuntimeError(f"GET / after registering answered {status}; not signed in?")

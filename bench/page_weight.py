@@ -43,15 +43,12 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from http_checkin import (
-    EMAIL,
-    PASSWORD,
     REPO,
     VENV_BIN,
-    Client,
     Server,
     bench_env,
-    csrf_token,
     free_port,
+    registered_client,
 )
 from playwright.sync_api import sync_playwright
 
@@ -74,16 +71,7 @@ NETWORK_EVENTS = [
 
 def register(port):
     """Create an account over HTTP; return the signed-in session's cookies."""
-    client = Client(port)
-    status, _, page = client.request("GET", "/register")
-    if status != 200:
-        raise RuntimeError(f"GET /register answered {status}")
-    fields = {"email": EMAIL, "password": PASSWORD, "timezone": "UTC",
-              "csrf_token": csrf_token(page)}
-    status, _, _ = client.request("POST", "/register", fields)
-    if status != 302:
-        raise RuntimeError(f"POST /register answered {status}, expected 302")
-    return dict(client.cookies)
+    return dict(registered_client(port).cookies)
 
 
 class PageDownloads:
