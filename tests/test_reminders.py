@@ -96,7 +96,7 @@ def send_due(app, now):
             "vapid": VapidKey.from_config(app.config), "session": push_session(),
             "secret": app.secret_key, "url": "/",
         }
-        retries = [reminders.deliver(due.delivery_id, now, **sender) for due in claimed]
+        retries = [reminders.deliver(delivery_id, now, **sender) for delivery_id in claimed]
         sender["session"].close()
     return claimed, retries
 

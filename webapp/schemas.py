@@ -224,26 +224,26 @@ class RegisterSchema(CredentialsSchema, ProfileSchema):
     )
 
 
+def _kind_field(kind):
+    """The `kind` an entry carries through the sync API, which must be this one."""
+    return fields.String(
+        required=True,
+        validate=validate.OneOf([kind]),
+        dump_default=kind,
+        metadata={"description": "What sort of entry this is."},
+    )
+
+
 class CheckInEntrySchema(CheckInSchema):
     """A check-in as the sync API carries it both ways: its fields and its kind."""
 
-    kind = fields.String(
-        required=True,
-        validate=validate.OneOf(["checkin"]),
-        dump_default="checkin",
-        metadata={"description": "What sort of entry this is."},
-    )
+    kind = _kind_field("checkin")
 
 
 class PracticeDoneEntrySchema(PracticeDoneSchema):
     """A practice done as the sync API carries it both ways: its fields and its kind."""
 
-    kind = fields.String(
-        required=True,
-        validate=validate.OneOf(["practice_done"]),
-        dump_default="practice_done",
-        metadata={"description": "What sort of entry this is."},
-    )
+    kind = _kind_field("practice_done")
 
 
 class EntryObject(fields.Dict):

@@ -41,13 +41,13 @@ def init_tasks(app):
         """Claim every slot that has come due and queue it for sending."""
         with app.app_context():
             now = utcnow()
-            for due in reminders.snoozed_due(now):
-                send_reminder(due.delivery_id)
+            for delivery_id in reminders.snoozed_due(now):
+                send_reminder(delivery_id)
             # Batch after batch until nothing is left to claim (another dispatcher may be
             # taking its share at the same time).
             while claimed := reminders.claim_due(now):
-                for due in claimed:
-                    send_reminder(due.delivery_id)
+                for delivery_id in claimed:
+                    send_reminder(delivery_id)
 
     @queue.task()
     def send_reminder(delivery_id):

@@ -5,7 +5,6 @@ and sending it (or, gently, not).
 Any number of dispatchers may run at once: a slot becomes a `ReminderDelivery` row whose
 (user, slot) key is unique, and only the dispatcher whose insert succeeded sends it.
 """
-from dataclasses import dataclass
 from datetime import time, timedelta
 
 from sqlalchemy import func, select, update
@@ -27,13 +26,6 @@ SNOOZE = timedelta(minutes=30)
 ACTIONS = (Action("checkin", "Check in"), Action("done", "Done"), Action("later", "Later"))
 # A reminder still unseen when the next is due has missed its moment.
 LONGEST_TTL = timedelta(hours=12)
-
-
-@dataclass(frozen=True)
-class Due:
-    """A claimed slot, ready to be sent by a task."""
-
-    delivery_id: int
 
 
 def settings_for(user):
@@ -98,7 +90,7 @@ def reschedule(settings, user, now):
 
 
 def claim_due(now, limit=1000):
-    """Turn every slot due by `now` into a delivery row, once; return what to send.
+    """Turn every slot due by `now` into a delivery row, once; return their ids to send.
 
     Each person's settings move on to their next slot with a compare-and-set on the slot
     key, and the delivery insert is guarded by the unique key: two dispatchers racing
@@ -115,7 +107,7 @@ def claim_due(now, limit=1000):
     for settings, user in due:
         delivery = _claim(settings, user, now)
         if delivery is not None:
-            claimed.append(Due(delivery.id))
+            claimed.append(delivery.id)
     db.session.commit()
     return claimed
 
@@ -239,7 +231,7 @@ def snooze(user, delivery_id, now):
 
 
 def snoozed_due(now):
-    """Snoozed reminders whose half hour is up, made pending; returns what to send."""
+    """Snoozed reminders whose half hour is up, made pending; returns their ids to send."""
     rows = db.session.scalars(
         select(ReminderDelivery).where(
             ReminderDelivery.status == "snoozed", ReminderDelivery.due_at <= now
@@ -254,7 +246,7 @@ def snoozed_due(now):
             .execution_options(synchronize_session=False)
         )
         if moved.rowcount == 1:
-            woken.append(Due(delivery.id))
+            woken.append(delivery.id)
     db.session.commit()
     return woken
 
