@@ -167,11 +167,30 @@ def other_member(app):
     return session
 
 
+def _closing(app):
+    """The app, with every response closed even when the browser went away mid-answer.
+
+    werkzeug's development server skips close() when writing to a dropped connection (a
+    page navigating away from a half-sent icon), leaving the file to the garbage
+    collector; gunicorn does close it. Ending this generator closes it here as well.
+    """
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 class LiveServer:
     """The app served over real HTTP on 127.0.0.1 from a background thread."""
 
     def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

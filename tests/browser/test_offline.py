@@ -122,7 +122,7 @@ def test_five_offline_checkins_wait_then_arrive_exactly_once(phone, app):
     )
     register(phone)
     controlled(phone)
-    phone.wait_for_function("sessionStorage.persistAsked === 'yes'")  # persistent storage
+    phone.wait_for_function("() => sessionStorage.persistAsked === 'yes'")  # persistent storage
     open_history(phone)  # visited once online, so the phone keeps it
     phone.context.set_offline(True)
 
