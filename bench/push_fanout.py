@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,11 +37,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from pywebpush import WebPusher  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import create_engine, insert, make_url, text  # noqa: E402
 
 from tests.push_service import FakePushService  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.config import Config  # noqa: E402
+from webapp.config import Config, driver_url  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import PushSubscription, ReminderSettings, User  # noqa: E402
 from webapp.services.push import VapidKey  # noqa: E402
@@ -55,7 +56,8 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--timeout", type=int, default=240)
-    parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--database-url", help="a PostgreSQL URL: each run makes (and then "
+                        "drops) a database of its own on that server (default: SQLite)")
     parser.add_argument("--redis-url", help="Redis URL for the queue (default: SQLite)")
     return parser.parse_args(argv)
 
@@ -71,14 +73,14 @@ def main(argv=None):
     return report(args, runs, encrypt_ms)
 
 
-def environment(instance, args):
+def environment(instance, args, database_url):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(
         TEND_INSTANCE_PATH=str(instance), TEND_COOKIE_SECURE="0", TEND_PUSH_ALLOW_HTTP="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
-    if args.database_url:
-        env["DATABASE_URL"] = args.database_url
+    if database_url:
+        env["DATABASE_URL"] = database_url
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
     return env
@@ -86,7 +88,32 @@ def environment(instance, args):
 
 def fan_out(args, service, workers):
     instance = Path(tempfile.mkdtemp(prefix="tend-bench-push-"))
-    env = environment(instance, args)
+    with fresh_database(args.database_url) as database_url:
+        return fan_out_on(args, service, workers, instance, database_url)
+
+
+@contextmanager
+def fresh_database(server_url):
+    """A new, empty PostgreSQL database on the server of `server_url`, dropped afterwards
+    (nothing in the given database is touched); None, for SQLite, without one."""
+    if not server_url:
+        yield None
+        return
+    name = f"tend_fanout_{os.getpid()}"
+    server_url = driver_url(server_url)
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def fan_out_on(args, service, workers, instance, database_url):
+    env = environment(instance, args, database_url)
     subprocess.run(  # noqa: S603 - fixed argv
         [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db", "upgrade"],
         cwd=REPO, env=env, check=True, capture_output=True,
@@ -98,7 +125,8 @@ def fan_out(args, service, workers):
     service.pushes.clear()
     endpoints = make_people(app, service, args.people)
     started = time.monotonic()
-    processes = [start_worker(env, args.threads) for _ in range(workers)]
+    processes = [start_worker(env, args.threads, instance / f"worker-{n}.log")
+                 for n in range(workers)]
     cpu = {}
     try:
         while time.monotonic() - started < args.timeout:
@@ -122,6 +150,7 @@ def fan_out(args, service, workers):
         "workers": workers, "seconds": seconds, "delivered": len(set(delivered)),
         "duplicates": len(delivered) - len(set(delivered)),
         "missing": len(endpoints - set(delivered)), "cpu": sum(cpu.values()),
+        "errors": worker_errors(instance),
     }
 
 
@@ -152,12 +181,19 @@ def make_people(app, service, count):
     return {browser.endpoint for browser in browsers}
 
 
-def start_worker(env, threads):
-    return subprocess.Popen(  # noqa: S603 - fixed argv
-        [str(Path(sys.executable).parent / "huey_consumer"), "worker.huey",
-         "--workers", str(threads), "--worker-type", "thread", "--quiet"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+def start_worker(env, threads, log):
+    """A worker process; what it logs (errors only) goes to `log` in the instance folder."""
+    with open(log, "w") as output:
+        return subprocess.Popen(  # noqa: S603 - fixed argv
+            [str(Path(sys.executable).parent / "huey_consumer"), "worker.huey",
+             "--workers", str(threads), "--worker-type", "thread", "--quiet"],
+            cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+
+
+def worker_errors(instance):
+    """How many errors the workers logged (their logs stay in the instance folder)."""
+    return sum(log.read_text().count("ERROR") for log in instance.glob("worker-*.log"))
 
 
 def cpu_seconds(pid):
@@ -198,7 +234,8 @@ def report(args, runs, encrypt_ms):
         print(f"{run['workers']} worker(s): {run['delivered']:,} of {args.people:,} delivered in "
               f"{run['seconds']:.1f} s (budget <= {BUDGET_SECONDS} s: {verdict}), "
               f"{run['duplicates']} duplicates, {run['missing']} missing; workers' CPU "
-              f"{run['cpu']:.1f} s = {per_message:.2f} ms per message")
+              f"{run['cpu']:.1f} s = {per_message:.2f} ms per message; "
+              f"{run['errors']} errors logged")
     print(f"bare aes128gcm encryption of one reminder (pywebpush): {encrypt_ms:.2f} ms CPU")
     if len(runs) > 1:
         print(f"speed-up from {runs[0]['workers']} to {runs[-1]['workers']} workers: "

@@ -9,7 +9,7 @@ from tests.conftest import Session
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
-from webapp.models import PushSubscription, User
+from webapp.models import PushSubscription, RemovedDevice, User
 from webapp.services.push import VapidKey
 
 KEY_URL = "/api/v1/push/key"
@@ -361,6 +361,35 @@ def test_removing_a_device_stops_its_reminders(app, phone, laptop):
     assert response.status_code == 204
     assert [device["label"] for device in phone.devices()] == ["Firefox on Mac"]
     assert phone.remove(device_id).status_code == 404
+
+
+def test_a_device_removed_elsewhere_is_not_taken_back_when_its_page_resends(
+    app, phone, laptop
+):
+    device_id = phone.subscribe().get_json()["id"]
+    laptop.subscribe()
+    assert laptop.remove(device_id).status_code == 204
+    # The phone's next page load sends its subscription again, as every load does.
+    again = phone.send(phone.browser.to_json())
+    assert again.status_code == 410
+    assert "removed" in again.get_json()["error"]
+    assert [device["label"] for device in laptop.devices()] == ["Firefox on Mac"]
+    with app.app_context():  # a digest, not the endpoint, which could push to it
+        [removal] = db.session.scalars(select(RemovedDevice)).all()
+        assert len(removal.endpoint_digest) == 64
+        assert removal.endpoint_digest not in phone.browser.endpoint
+    # Turning reminders on there again, with a tap, takes it back.
+    renewed = phone.send(phone.browser.to_json() | {"renew": True})
+    assert renewed.status_code == 201
+    assert phone.send(phone.browser.to_json()).status_code == 200
+    assert len(laptop.devices()) == 2
+
+
+def test_renew_must_be_true_or_false(app, phone):
+    phone.subscribe()
+    response = phone.send(phone.browser.to_json() | {"renew": "sometimes"})
+    assert response.status_code == 422
+    assert "renew" in response.get_json()["errors"]
 
 
 def test_another_persons_devices_are_out_of_reach(app, phone, other_phone):

@@ -18,6 +18,7 @@ from webapp.services.push import VapidKey
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = 12
+BATCH = 5  # so the two workers share three batches between them
 
 
 @pytest.fixture
@@ -71,6 +72,7 @@ def worker(app, database_url, redis_url):
         "TEND_VAPID_PRIVATE_KEY": _vapid_pem(app),
         "TEND_PUSH_ALLOW_HTTP": "1",
         "TEND_COOKIE_SECURE": "0",
+        "TEND_REMINDER_BATCH": str(BATCH),
     }
     env.pop("TEND_TASKS_IMMEDIATE", None)
     consumer = Path(sys.executable).parent / "huey_consumer"

@@ -217,6 +217,18 @@ def test_a_slot_reached_by_the_cap_meanwhile_is_not_sent():
                   now) == Decision.SKIP_CAP
 
 
+@pytest.mark.parametrize(("minutes_behind", "decision"), [
+    (0, Decision.SEND),
+    (10, Decision.SEND),
+    (11, Decision.SKIP_LATE),
+    (180, Decision.SKIP_LATE),
+])
+def test_a_reminder_that_missed_its_moment_is_not_sent(minutes_behind, decision):
+    plan = sessions_plan()  # late, the end-of-session nudge would land in the next session
+    slot = next_slot(plan, at(LONDON, 2026, 11, 23, 12, 30), NOTHING_YET)
+    assert decide(plan, NOTHING_YET, slot, slot.due + timedelta(minutes=minutes_behind)) == decision
+
+
 # Pause: reminders come back on the paused_until day itself
 
 @pytest.mark.parametrize(("after", "expected"), [

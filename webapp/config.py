@@ -50,7 +50,7 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY") or instance_secret(
             instance_path, "secret_key", lambda: secrets.token_urlsafe(48)
         )
-        self.SQLALCHEMY_DATABASE_URI = _database_url(
+        self.SQLALCHEMY_DATABASE_URI = driver_url(
             database_url
             or env.get("DATABASE_URL")
             or f"sqlite:///{Path(instance_path) / 'tend.db'}"
@@ -89,6 +89,10 @@ class Config:
         self.SYNC_MAX_CHANGES = int(env.get("TEND_SYNC_MAX_CHANGES", "1000"))
 
         self.TRUSTED_PROXIES = int(env.get("TEND_TRUSTED_PROXIES", "0"))
+
+        # Reminders claimed and sent by one task: larger batches cost fewer queries per
+        # reminder, smaller ones spread a busy minute over more workers sooner.
+        self.REMINDER_BATCH = int(env.get("TEND_REMINDER_BATCH", "100"))
 
         # Run queued tasks at once, in the calling process (tests; or no worker at all).
         self.TASKS_IMMEDIATE = env.get("TEND_TASKS_IMMEDIATE") == "1"
@@ -143,7 +147,7 @@ def _engine_options(url):
     return {"pool_pre_ping": not url.startswith("sqlite")}
 
 
-def _database_url(url):
+def driver_url(url):
     """Use the psycopg 3 driver for plain postgres URLs."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

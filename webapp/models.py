@@ -125,6 +125,21 @@ class PushSubscription(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class RemovedDevice(db.Model):
+    """A device its owner removed, perhaps from another phone. Its page will send the
+    subscription again on its next load; the server then answers 410 instead of taking
+    it back, until someone turns reminders on there again with a tap. Only a digest of
+    the endpoint is kept: the endpoint itself is a capability to push to that device.
+    """
+
+    __tablename__ = "removed_devices"
+    __table_args__ = (Index("ix_removed_devices_user", "user_id"),)
+
+    endpoint_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ReminderSettings(db.Model):
     """A person's reminder plan (see services.schedule.ReminderPlan) and what the
     dispatcher needs to know between runs: the next slot and the gentle back-off state.

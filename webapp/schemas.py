@@ -474,6 +474,9 @@ class PushSubscriptionSchema(Schema):
         required=True,
         error_messages=_required(f"The subscription has no keys. {RESUBSCRIBE}"),
     )
+    # Not the browser's: the page adds it when the person turns reminders on with a tap,
+    # which takes this device back even if it was removed before.
+    renew = fields.Boolean(load_default=False)
 
     def __init__(self, *, allow_http=False, **kwargs):
         super().__init__(**kwargs)

@@ -28,6 +28,7 @@ def make_queue(config, instance_path):
 def init_tasks(app):
     """Create the queue and its tasks for `app`; they run inside the app's context."""
     queue = make_queue(app.config, app.instance_path)
+    size = app.config["REMINDER_BATCH"]
     sender = {}
 
     def sending():
@@ -38,23 +39,25 @@ def init_tasks(app):
 
     @queue.periodic_task(crontab(minute="*"))
     def dispatch_reminders():
-        """Claim every slot that has come due and queue it for sending."""
+        """Claim every slot that has come due, and queue each batch for sending as it goes."""
         with app.app_context():
             now = utcnow()
-            for delivery_id in reminders.snoozed_due(now):
-                send_reminder(delivery_id)
+            waiting = reminders.stalled(now) + reminders.snoozed_due(now)
+            for start in range(0, len(waiting), size):
+                send_reminders(waiting[start:start + size])
             # Batch after batch until nothing is left to claim (another dispatcher may be
             # taking its share at the same time).
-            while claimed := reminders.claim_due(now):
-                for delivery_id in claimed:
-                    send_reminder(delivery_id)
+            while claimed := reminders.claim_due(now, size):
+                send_reminders(claimed)
 
-    @queue.task()
-    def send_reminder(delivery_id):
-        """Send one claimed reminder; devices that asked us to wait are tried again later."""
+    # A failure (the database busy past its timeout, say) is tried again shortly; a
+    # reminder already sent is never sent twice (see reminders.deliver).
+    @queue.task(retries=2, retry_delay=5)
+    def send_reminders(delivery_ids):
+        """Send a batch of claimed reminders; devices that asked us to wait get a retry."""
         with app.app_context():
-            retries = reminders.deliver(delivery_id, utcnow(), **sending())
-        for subscription_id, delay in retries:
+            retries = reminders.deliver(delivery_ids, utcnow(), **sending())
+        for delivery_id, subscription_id, delay in retries:
             send_again.schedule((delivery_id, subscription_id, 2), delay=delay)
 
     @queue.task()
@@ -66,6 +69,6 @@ def init_tasks(app):
             send_again.schedule((delivery_id, subscription_id, attempt + 1), delay=delay)
 
     app.extensions["tend_tasks"] = {
-        "queue": queue, "dispatch": dispatch_reminders, "send": send_reminder,
+        "queue": queue, "dispatch": dispatch_reminders, "send": send_reminders,
     }
     return queue

@@ -57,12 +57,16 @@
       const subscription = await currentSubscription();
       if (subscription) thisDevice = (await save(subscription)).id;
     } catch (error) {
-      // Offline, or the server is away: the next page load tries again.
+      // 410: the person removed this phone from another device, so it lets go of its
+      // subscription too. Offline, or the server away: the next page load tries again.
+      if (error.status === 410) await forgetThisPhone().catch(() => {});
     }
   }
 
-  function save(subscription) {
-    return request(subscriptionsUrl, "POST", subscription.toJSON());
+  // `renew` when the person asked for reminders here with a tap: that takes back an
+  // earlier removal of this phone.
+  function save(subscription, renew = false) {
+    return request(subscriptionsUrl, "POST", { ...subscription.toJSON(), renew });
   }
 
   async function turnOn() {
@@ -76,7 +80,7 @@
       userVisibleOnly: true,
       applicationServerKey: keyBytes(key),
     });
-    thisDevice = (await save(subscription)).id;
+    thisDevice = (await save(subscription, true)).id;
     showState("on");
     tell("Send yourself a test reminder to see how one will look.");
     await refreshDevices();
@@ -156,7 +160,7 @@
     const subscription = await currentSubscription();
     if (subscription) await subscription.unsubscribe();
     thisDevice = null;
-    showState(await phoneState());
+    if (box) showState(await phoneState());
   }
 
   // The page is given the address of device 0; a device's own has its id in the 0's place.

@@ -26,8 +26,15 @@ from tests.browser.people import eventually, phone_page, register, worker_devtoo
 from tests.browser.test_offline import controlled, outbox, wait_for_empty_outbox
 from tests.test_reminders import send_due
 from webapp.extensions import db
-from webapp.models import PracticeDone, PushSubscription, ReminderDelivery, ReminderSettings
+from webapp.models import (
+    PracticeDone,
+    PushSubscription,
+    ReminderDelivery,
+    ReminderSettings,
+    User,
+)
 from webapp.services.clock import utcnow
+from webapp.services.subscriptions import remove_subscription
 
 pytestmark = pytest.mark.browser
 
@@ -223,6 +230,30 @@ def test_removing_this_phone_stops_its_reminders_for_good(subscribed_phone, app)
     subscribed_phone.goto(SETTINGS_PAGE)
     expect(devices.get_by_text("No device gets reminders yet.")).to_be_visible()
     assert stored_subscriptions(app) == []
+
+
+def test_a_phone_removed_from_another_device_lets_go_and_can_turn_on_again(
+    subscribed_phone, app
+):
+    turn_on(subscribed_phone)
+    with app.app_context():  # the person removes this phone from their laptop
+        [device] = db.session.scalars(select(PushSubscription)).all()
+        assert remove_subscription(db.session.get(User, device.user_id), device.id)
+
+    subscribed_phone.goto("/history")  # its next page load hears 410 and unsubscribes
+    eventually(
+        subscribed_phone,
+        lambda: subscribed_phone.evaluate("localStorage.getItem('test:subscribed')") is None,
+        "the phone dropped its subscription",
+    )
+    assert stored_subscriptions(app) == []
+    subscribed_phone.goto(SETTINGS_PAGE)
+    devices = subscribed_phone.locator("#reminder-devices")
+    turn_on_button = devices.get_by_role("button", name="Turn on reminders on this phone")
+    turn_on_button.tap()  # a tap here takes it back
+    expect(devices.get_by_text("Reminders are on for this phone.")).to_be_visible()
+    expect(devices.locator(".devices li")).to_contain_text("this phone")
+    assert len(stored_subscriptions(app)) == 1
 
 
 def test_blocked_notifications_say_how_to_allow_them(phone):

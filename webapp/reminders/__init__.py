@@ -7,11 +7,12 @@ load, listed, removed), and a test reminder sent to them all at once. The JSON r
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.api import load_json, never_store, signed_in_write
-from webapp.extensions import limiter
+from webapp.api import load_json, never_store, refusal, signed_in_write
+from webapp.extensions import db, limiter
 from webapp.schemas import PushDeviceSchema, PushSubscriptionSchema
 from webapp.services.push import VapidKey, push_session, send_all, trial_reminder
 from webapp.services.subscriptions import (
+    DeviceRemoved,
     device_label,
     remove_subscription,
     save_subscription,
@@ -23,6 +24,7 @@ API = "/api/v1/push"
 
 NOT_JSON = "Send the subscription as JSON, with Content-Type: application/json."
 BAD_JSON = "The subscription could not be read as JSON."
+REMOVED = "This device was removed from your reminders. Turn them on here again to get them."
 # A test reminder that cannot arrive within ten minutes has missed its moment; a person
 # is waiting for it, so it goes as urgent.
 TRIAL_TTL = 10 * 60
@@ -58,15 +60,20 @@ def devices():
 @bp.post(f"{API}/subscriptions")
 @signed_in_write
 def subscribe():
-    """Save this device's subscription: 201 when new to this user, 200 when known."""
+    """Save this device's subscription: 201 when new to this user, 200 when known, 410
+    when its owner removed it (the page then drops the subscription on its side too)."""
     data = _load_subscription()
-    subscription, is_new = save_subscription(
-        current_user,
-        data["endpoint"],
-        data["keys"]["p256dh"],
-        data["keys"]["auth"],
-        device_label(request.user_agent.string),
-    )
+    try:
+        subscription, is_new = save_subscription(
+            current_user,
+            data["endpoint"],
+            data["keys"]["p256dh"],
+            data["keys"]["auth"],
+            device_label(request.user_agent.string),
+            renew=data["renew"],
+        )
+    except DeviceRemoved:
+        return refusal(410, REMOVED)
     return PushDeviceSchema(only=("id", "label")).dump(subscription), 201 if is_new else 200
 
 
@@ -104,6 +111,7 @@ def send_test():
             vapid=_vapid(),
             session=session,
         )
+    db.session.commit()
     return {
         "results": [
             {"id": device_id, "label": label, "outcome": delivery.outcome,

@@ -26,15 +26,16 @@ def settings():
             db.session.rollback()
             stored = reminders.settings_for(current_user)
             errors, status = _flat(error.normalized_messages()), 422
-    quieter = reminders.quieter_today(stored, current_user, utcnow()) and not stored.backoff_told
-    if quieter:
-        stored.backoff_told = True
-        db.session.commit()
     return render_template(
         "reminders/settings.html", settings=stored, errors=errors, submitted=_form(),
-        saved=request.method == "POST" and not errors, quieter=quieter,
-        MODES=REMINDER_MODES, WEEKDAYS=WEEKDAYS,
+        saved=request.method == "POST" and not errors, MODES=REMINDER_MODES, WEEKDAYS=WEEKDAYS,
     ), status
+
+
+@bp.app_template_global()
+def quieter_notice():
+    """For every signed-in page: whether it tells the person reminders went quieter today."""
+    return reminders.tell_if_quieter(current_user, utcnow())
 
 
 @bp.post("/api/v1/reminders/<int:delivery_id>/later")

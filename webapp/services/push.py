@@ -2,7 +2,7 @@
 
 Free of Flask. A sender holds a `VapidKey` (the server's signing identity, whose signed
 headers it reuses per push service) and a `requests.Session` (so connections to each push
-service are reused), and passes both to `send` or `send_all`.
+service are reused), and passes both to `send`, `send_all` or `send_each`.
 
 What a push service answers decides what happens next (see `Delivery`): delivered; gone,
 when it has forgotten the device, which is then deleted; retry, when it is busy, down or
@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 from pywebpush import WebPusher
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 
 from webapp.extensions import db
 from webapp.models import PushSubscription
@@ -341,54 +341,68 @@ def send_all(
     attempt=1,
     timeout=TIMEOUT,
 ):
-    """Push `message` to each subscription; one Delivery per subscription, in order.
+    """Push `message` to each subscription and record each outcome; one Delivery per
+    subscription, in order. The caller commits.
 
-    Takes the same arguments as `send`. Each device's outcome is recorded (see
-    record_delivery) and committed. One device's failure, whatever it is, never stops
-    the others; only a mistake common to all (the message, urgency or topic) raises.
+    Takes the same arguments as `send`. One device's failure, whatever it is, never
+    stops the others; only a mistake common to all (the message, urgency or topic) raises.
     """
-    message.payload()
-    check_options(urgency, topic)
-    options = {
-        "urgency": urgency,
-        "topic": topic,
-        "vapid": vapid,
-        "session": session,
-        "attempt": attempt,
-        "timeout": timeout,
-    }
-    deliveries = [_send_one(subscription, message, ttl, options) for subscription in subscriptions]
-    db.session.commit()
+    deliveries = send_each(
+        subscriptions, message, ttl, urgency, topic,
+        vapid=vapid, session=session, attempt=attempt, timeout=timeout,
+    )
+    record_deliveries(zip(subscriptions, deliveries, strict=True))
     return deliveries
 
 
-def _send_one(subscription, message, ttl, options):
+def send_each(subscriptions, message, ttl, urgency="normal", topic=None, **options):
+    """`send_all` without touching the database: the Deliveries, for the caller to record.
+
+    Sending takes time; recording every outcome afterwards in one short write keeps the
+    database free for other senders meanwhile (SQLite lets one write at a time).
+    """
+    message.payload()
+    check_options(urgency, topic)
+    return [
+        _send_one(subscription, message, ttl, urgency=urgency, topic=topic, **options)
+        for subscription in subscriptions
+    ]
+
+
+def _send_one(subscription, message, ttl, **options):
     try:
-        delivery = send(subscription, message, ttl, **options)
+        return send(subscription, message, ttl, **options)
     except Exception:
         # Stored keys that no longer load, or a fault no one foresaw: it is logged and
         # kept as this device's status, and the other devices still get their push.
         log.exception("Push to %s could not be sent", origin(subscription.endpoint))
-        delivery = Delivery(FAILED, reason="error")
-    record_delivery(subscription, delivery)
-    return delivery
+        return Delivery(FAILED, reason="error")
 
 
-def record_delivery(subscription, delivery):
-    """Keep a push's outcome on its device, or delete a device its push service forgot.
+def record_deliveries(outcomes):
+    """Keep each push's outcome on its device, or delete the devices their push service
+    forgot, from (subscription, Delivery) pairs; the caller commits.
 
-    Statements rather than changes to the loaded row, so a device removed in the meantime
-    (by its owner, or by another worker) is simply not there; the caller commits.
+    Statements by endpoint rather than changes to loaded rows, so a device removed in the
+    meantime (by its owner, or by another worker) is simply not there.
     """
-    at_endpoint = PushSubscription.endpoint == subscription.endpoint
-    if delivery.outcome == GONE:
-        db.session.execute(delete(PushSubscription).where(at_endpoint))
-        return
-    db.session.execute(
-        update(PushSubscription)
-        .where(at_endpoint)
-        .values(last_status=delivery.summary, last_attempt_at=utcnow())
-    )
+    now = utcnow()
+    gone, kept = [], []
+    for subscription, delivery in outcomes:
+        if delivery.outcome == GONE:
+            gone.append(subscription.endpoint)
+        else:
+            kept.append({"at": subscription.endpoint, "status": delivery.summary, "when": now})
+    table = PushSubscription.__table__
+    if gone:
+        db.session.execute(delete(table).where(table.c.endpoint.in_(gone)))
+    if kept:
+        db.session.execute(
+            update(table)
+            .where(table.c.endpoint == bindparam("at"))
+            .values(last_status=bindparam("status"), last_attempt_at=bindparam("when")),
+            kept,
+        )
 
 
 def trial_reminder(url):

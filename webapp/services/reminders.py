@@ -7,8 +7,8 @@ Any number of dispatchers may run at once: a slot becomes a `ReminderDelivery` r
 """
 from datetime import time, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
 from webapp.models import (
@@ -20,9 +20,18 @@ from webapp.models import (
     User,
 )
 from webapp.services import schedule
-from webapp.services.push import Action, Message, record_delivery, send, send_all, user_topic
+from webapp.services.push import (
+    Action,
+    Message,
+    record_deliveries,
+    send,
+    send_each,
+    user_topic,
+)
 
 SNOOZE = timedelta(minutes=30)
+# A claimed reminder still pending this long after its claim is queued again.
+STALLED = timedelta(minutes=2)
 ACTIONS = (Action("checkin", "Check in"), Action("done", "Done"), Action("later", "Later"))
 # A reminder still unseen when the next is due has missed its moment.
 LONGEST_TTL = timedelta(hours=12)
@@ -77,6 +86,17 @@ def quieter_today(settings, user, now):
     return schedule.is_backed_off(plan_for(settings, user.timezone), state_for(settings), now)
 
 
+def tell_if_quieter(user, now):
+    """Whether to tell the person that reminders went quieter today: once, on the first
+    page they open after back-off began."""
+    settings = db.session.get(ReminderSettings, user.id)
+    if settings is None or settings.backoff_told or not quieter_today(settings, user, now):
+        return False
+    settings.backoff_told = True
+    db.session.commit()
+    return True
+
+
 def reschedule(settings, user, now):
     """Point the settings at their next slot after `now` (none when reminders are off)."""
     slot = None
@@ -89,12 +109,13 @@ def reschedule(settings, user, now):
 # Claiming --------------------------------------------------------------------------------
 
 
-def claim_due(now, limit=1000):
-    """Turn every slot due by `now` into a delivery row, once; return their ids to send.
+def claim_due(now, limit=100):
+    """Turn up to `limit` slots due by `now` into delivery rows, once; return their ids.
 
     Each person's settings move on to their next slot with a compare-and-set on the slot
-    key, and the delivery insert is guarded by the unique key: two dispatchers racing
-    over the same person claim the slot once between them.
+    key, and the delivery insert skips a (user, slot) already there: dispatchers racing
+    over the same person claim the slot once between them. On PostgreSQL they also skip
+    the people another dispatcher has locked, so each takes its own share.
     """
     due = db.session.execute(
         select(ReminderSettings, User)
@@ -102,17 +123,16 @@ def claim_due(now, limit=1000):
         .where(ReminderSettings.enabled, ReminderSettings.next_due_at <= now)
         .order_by(ReminderSettings.next_due_at)
         .limit(limit)
+        .with_for_update(of=ReminderSettings, skip_locked=True)
     ).all()
-    claimed = []
-    for settings, user in due:
-        delivery = _claim(settings, user, now)
-        if delivery is not None:
-            claimed.append(delivery.id)
+    slots = [(user.id, slot) for settings, user in due if (slot := _move_on(settings, user, now))]
+    claimed = _insert_deliveries(slots, now)
     db.session.commit()
     return claimed
 
 
-def _claim(settings, user, now):
+def _move_on(settings, user, now):
+    """The slot that fell due, if this dispatcher moved the person on from it; else None."""
     plan, state = plan_for(settings, user.timezone), state_for(settings)
     slot = schedule.next_slot(plan, settings.next_due_at - timedelta(seconds=1), state)
     following = schedule.next_slot(plan, max(now, settings.next_due_at), state)
@@ -128,61 +148,93 @@ def _claim(settings, user, now):
         )
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1 or slot is None:
-        return None  # another dispatcher moved this person on first
-    try:
-        with db.session.begin_nested():
-            delivery = ReminderDelivery(
-                user_id=user.id, slot_key=slot.key, due_at=slot.due, practice=slot.practice,
-                slot_day=slot.day, slot_sequence=slot.sequence,
-            )
-            db.session.add(delivery)
-        return delivery
-    except IntegrityError:
-        return None  # this slot was already claimed
+    return slot if moved.rowcount == 1 else None  # 0: another dispatcher moved them first
+
+
+def _insert_deliveries(slots, now):
+    """Insert a delivery per (user id, slot), skipping any already claimed; their ids."""
+    if not slots:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ReminderDelivery)
+        .on_conflict_do_nothing(index_elements=["user_id", "slot_key"])
+        .returning(ReminderDelivery.id)
+    )
+    rows = [
+        {"user_id": user_id, "slot_key": slot.key, "due_at": slot.due, "practice": slot.practice,
+         "slot_day": slot.day, "slot_sequence": slot.sequence, "status": "pending",
+         "created_at": now}
+        for user_id, slot in slots
+    ]
+    return list(db.session.scalars(statement, rows))
 
 
 # Sending ---------------------------------------------------------------------------------
 
 
-def deliver(delivery_id, now, *, vapid, session, secret, url):
-    """Send one claimed reminder to every device of its person, if it should still go.
+def deliver(delivery_ids, now, *, vapid, session, secret, url):
+    """Send claimed reminders to every device of their people, those that should still go.
 
-    Returns the deliveries to try again as (subscription id, seconds) pairs. A delivery
-    that is no longer pending (a retry, a second worker) is left alone.
+    A batch costs a handful of queries and two short writes, whatever its size (nothing is
+    written while the pushes go out). Returns the
+    pushes to try again as (delivery id, subscription id, seconds) triples. A delivery
+    no longer pending (sent by another task, or its person deleted) is left alone.
     """
-    delivery = db.session.get(ReminderDelivery, delivery_id)
-    if delivery is None or delivery.status != "pending":
-        return []
-    user = db.session.get(User, delivery.user_id)
-    settings = settings_for(user)
-    plan = plan_for(settings, user.timezone)
-    _note_unanswered(settings, plan, delivery, now)
-    state = state_for(settings, _last_checkin(user))
-    slot = schedule.Slot(
-        delivery.due_at, delivery.slot_key, delivery.practice, delivery.slot_day,
-        delivery.slot_sequence,
-    )
-    decision = schedule.decide(plan, state, slot, now)
-    if decision != schedule.Decision.SEND:
-        delivery.status = decision.value
-        db.session.commit()
-        return []
-    delivery.status, delivery.sent_at = "sent", now
-    _count_sent(settings, plan, now)
+    # Taken first, in this transaction: a second task sent the same batch (a retry, or the
+    # dispatcher's recovery) finds nothing pending here.
+    taken = db.session.scalars(
+        update(ReminderDelivery)
+        .where(ReminderDelivery.id.in_(delivery_ids), ReminderDelivery.status == "pending")
+        .values(status="deciding")
+        .returning(ReminderDelivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    rows = db.session.execute(
+        select(ReminderDelivery, User, ReminderSettings)
+        .join(User, User.id == ReminderDelivery.user_id)
+        .join(ReminderSettings, ReminderSettings.user_id == User.id)
+        .where(ReminderDelivery.id.in_(taken))
+        .order_by(ReminderDelivery.due_at, ReminderDelivery.id)
+    ).all()
+    people = {user.id for _, user, _ in rows}
+    previous = _latest_sent(people)
+    checkins = _checkin_times(people)
+    done_from = _done_from({delivery.id for delivery in previous.values()})
+    sending = []
+    for delivery, user, settings in rows:
+        plan = plan_for(settings, user.timezone)
+        answered_at, kept_at = checkins.get(user.id, (None, None))
+        _note_unanswered(settings, plan, previous.get(user.id), done_from, answered_at, now)
+        slot = schedule.Slot(
+            delivery.due_at, delivery.slot_key, delivery.practice, delivery.slot_day,
+            delivery.slot_sequence,
+        )
+        decision = schedule.decide(plan, state_for(settings, kept_at), slot, now)
+        if decision != schedule.Decision.SEND:
+            delivery.status = decision.value
+            continue
+        delivery.status, delivery.sent_at = "sent", now
+        _count_sent(settings, plan, now)
+        previous[user.id] = delivery
+        sending.append((delivery, settings))
+    devices = _subscriptions({delivery.user_id for delivery, _ in sending})
+    db.session.commit()  # from here on, only the pushes and what became of them
+    outcomes, retries = [], []
+    for delivery, settings in sending:
+        subscriptions = devices.get(delivery.user_id, [])
+        results = send_each(
+            subscriptions, reminder_message(delivery, url), _ttl(settings, now), "normal",
+            user_topic(delivery.user_id, secret), vapid=vapid, session=session,
+        )
+        for subscription, result in zip(subscriptions, results, strict=True):
+            outcomes.append((subscription, result))
+            if result.outcome == "retry":
+                retries.append((delivery.id, subscription.id, result.retry_after))
+    record_deliveries(outcomes)
     db.session.commit()
-    message = reminder_message(delivery, url)
-    ttl = _ttl(settings, now)
-    subscriptions = _subscriptions(user)
-    results = send_all(
-        subscriptions, message, ttl, "normal", user_topic(user.id, secret),
-        vapid=vapid, session=session,
-    )
-    return [
-        (subscription.id, result.retry_after)
-        for subscription, result in zip(subscriptions, results, strict=True)
-        if result.outcome == "retry"
-    ]
+    return retries
 
 
 def reminder_message(delivery, url):
@@ -230,6 +282,16 @@ def snooze(user, delivery_id, now):
     return delivery
 
 
+def stalled(now):
+    """Claimed reminders still pending after STALLED (their sending task failed, or was
+    never queued): their ids, to queue again. Any that are late by now are skipped then."""
+    return db.session.scalars(
+        select(ReminderDelivery.id).where(
+            ReminderDelivery.status == "pending", ReminderDelivery.created_at <= now - STALLED
+        ).order_by(ReminderDelivery.id)
+    ).all()
+
+
 def snoozed_due(now):
     """Snoozed reminders whose half hour is up, made pending; returns their ids to send."""
     rows = db.session.scalars(
@@ -264,28 +326,24 @@ def deliver_again(delivery_id, subscription_id, attempt, *, vapid, session, secr
         "normal", user_topic(delivery.user_id, secret),
         vapid=vapid, session=session, attempt=attempt,
     )
-    record_delivery(subscription, result)
+    record_deliveries([(subscription, result)])
+    db.session.commit()
     return result.retry_after if result.outcome == "retry" else None
 
 
-def _note_unanswered(settings, plan, delivery, now):
+def _note_unanswered(settings, plan, previous, done_from, answered_at, now):
     """If the reminder sent before this one got no answer, count it as ignored.
 
     A practice marked done from it, or any check-in since it was sent, is an answer.
     """
-    previous = db.session.scalar(
-        select(ReminderDelivery)
-        .where(
-            ReminderDelivery.user_id == delivery.user_id,
-            ReminderDelivery.status == "sent",
-            ReminderDelivery.id != delivery.id,
-        )
-        .order_by(ReminderDelivery.sent_at.desc())
-        .limit(1)
-    )
     if previous is None or previous.acted is not None:
         return
-    answer = _answer_to(previous)
+    if previous.id in done_from:
+        answer = "done"
+    elif answered_at is not None and answered_at >= previous.sent_at:
+        answer = "checkin"
+    else:
+        answer = None
     if answer:
         previous.acted = answer
         settings.ignored_in_a_row = 0
@@ -297,21 +355,50 @@ def _note_unanswered(settings, plan, delivery, now):
     settings.ignored_in_a_row, settings.backoff_day = state.ignored_in_a_row, state.backoff_day
 
 
-def _answer_to(delivery):
-    """'done' or 'checkin' when the person answered this reminder, else None."""
-    done = db.session.scalar(
-        select(func.count()).where(
-            PracticeDone.user_id == delivery.user_id, PracticeDone.delivery == delivery.id
-        )
+def _latest_sent(people):
+    """Each person's most recently sent reminder, by user id."""
+    if not people:
+        return {}
+    latest = (
+        select(ReminderDelivery.user_id, func.max(ReminderDelivery.sent_at).label("sent_at"))
+        .where(ReminderDelivery.user_id.in_(people), ReminderDelivery.status == "sent")
+        .group_by(ReminderDelivery.user_id)
+        .subquery()
     )
-    if done:
-        return "done"
-    checked_in = db.session.scalar(
-        select(func.count()).where(
-            CheckIn.user_id == delivery.user_id, CheckIn.created_at >= delivery.sent_at
-        )
+    found = db.session.scalars(
+        select(ReminderDelivery).join(
+            latest,
+            (ReminderDelivery.user_id == latest.c.user_id)
+            & (ReminderDelivery.sent_at == latest.c.sent_at),
+        ).where(ReminderDelivery.status == "sent")
     )
-    return "checkin" if checked_in else None
+    return {delivery.user_id: delivery for delivery in found}
+
+
+def _checkin_times(people):
+    """By user id: when they last checked in at all (an answer to a reminder, even if
+    deleted since), and their last check-in still kept (for 'skip if I checked in')."""
+    if not people:
+        return {}
+    rows = db.session.execute(
+        select(
+            CheckIn.user_id,
+            func.max(CheckIn.created_at),
+            func.max(case((CheckIn.deleted.is_(False), CheckIn.created_at))),
+        )
+        .where(CheckIn.user_id.in_(people))
+        .group_by(CheckIn.user_id)
+    )
+    return {user_id: (answered, kept) for user_id, answered, kept in rows}
+
+
+def _done_from(delivery_ids):
+    """Which of these reminders had their practice marked done."""
+    if not delivery_ids:
+        return set()
+    return set(db.session.scalars(
+        select(PracticeDone.delivery).where(PracticeDone.delivery.in_(delivery_ids))
+    ))
 
 
 def _count_sent(settings, plan, now):
@@ -328,18 +415,18 @@ def _ttl(settings, now):
     return max(int((until - now).total_seconds()), 60)
 
 
-def _last_checkin(user):
-    return db.session.scalar(
-        select(func.max(CheckIn.created_at)).where(
-            CheckIn.user_id == user.id, CheckIn.deleted.is_(False)
+def _subscriptions(people):
+    """The devices of these people, by user id."""
+    devices = {}
+    if people:
+        found = db.session.scalars(
+            select(PushSubscription)
+            .where(PushSubscription.user_id.in_(people))
+            .order_by(PushSubscription.id)
         )
-    )
-
-
-def _subscriptions(user):
-    return db.session.scalars(
-        select(PushSubscription).where(PushSubscription.user_id == user.id)
-    ).all()
+        for subscription in found:
+            devices.setdefault(subscription.user_id, []).append(subscription)
+    return devices
 
 
 def _split(text):

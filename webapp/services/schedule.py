@@ -42,6 +42,8 @@ REQUIRED_TIMES = {
 }
 EVERY_DAY = frozenset(range(7))
 IGNORED_BEFORE_BACKOFF = 3
+# How far behind its time a reminder may still go out (see decide).
+LATE = timedelta(minutes=10)
 
 # Quiet hours last less than a day, so a deferred reminder was planned at most two local
 # days before its due time; looking back that far always finds the first reminder of a
@@ -122,6 +124,7 @@ class Decision(StrEnum):
     SKIP_CAP = "skip_cap"
     SKIP_BACKED_OFF = "skip_backed_off"
     SKIP_RECENT_CHECKIN = "skip_recent_checkin"
+    SKIP_LATE = "skip_late"
 
 
 def _minutes(wall):
@@ -274,7 +277,13 @@ def checked_in_recently(plan, state, now):
 
 
 def decide(plan, state, slot, now):
-    """Whether a slot that has come due goes out now, read with the state as it is now."""
+    """Whether a slot that has come due goes out now, read with the state as it is now.
+
+    A reminder more than LATE behind its time (the workers were down, or swamped) has
+    missed its moment: a nudge for the end of one session could land in the next.
+    """
+    if now - slot.due > LATE:
+        return Decision.SKIP_LATE
     reason = _blocked(plan, state, slot)
     if reason is not None:
         return reason

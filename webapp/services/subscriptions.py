@@ -1,13 +1,16 @@
 """The devices that receive a user's reminders: push subscriptions, one per endpoint.
 
 The page sends its subscription on every load (browsers do not reliably say when one
-changes), so saving is an upsert on the endpoint, and cheap when nothing changed.
+changes), so saving is an upsert on the endpoint, and cheap when nothing changed. A
+device its owner removed is remembered, so that re-sending does not bring it back.
 """
+import hashlib
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import PushSubscription
+from webapp.models import PushSubscription, RemovedDevice
 from webapp.services.clock import utcnow
 
 # The first match names the browser, then the system: the order matters, because Edge
@@ -47,23 +50,34 @@ def _first_named(names, user_agent):
     return next((name for token, name in names if token in user_agent), None)
 
 
-def save_subscription(user, endpoint, p256dh, auth, label):
+class DeviceRemoved(Exception):
+    """The device was removed by its owner; only a tap on 'Turn on' there brings it back."""
+
+
+def save_subscription(user, endpoint, p256dh, auth, label, renew=False):
     """Store a browser's subscription for `user`; return it, and whether it is new to them.
 
-    If two requests save the same new endpoint at once, the loser's insert fails on the
-    unique endpoint; it is rolled back and replayed once, when the row exists.
+    A removed device's subscription raises DeviceRemoved, unless `renew` (the person
+    turned reminders on there again), which forgets the removal. If two requests save
+    the same new endpoint at once, the loser's insert fails on the unique endpoint; it
+    is rolled back and replayed once, when the row exists.
     """
     try:
-        saved = _upsert(user, endpoint, p256dh, auth, label)
+        saved = _upsert(user, endpoint, p256dh, auth, label, renew)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        saved = _upsert(user, endpoint, p256dh, auth, label)
+        saved = _upsert(user, endpoint, p256dh, auth, label, renew)
         db.session.commit()
     return saved
 
 
-def _upsert(user, endpoint, p256dh, auth, label):
+def _upsert(user, endpoint, p256dh, auth, label, renew):
+    removal = db.session.get(RemovedDevice, endpoint_digest(endpoint))
+    if removal is not None:
+        if not renew:
+            raise DeviceRemoved
+        db.session.delete(removal)
     now = utcnow()
     subscription = db.session.scalar(
         select(PushSubscription).where(PushSubscription.endpoint == endpoint)
@@ -103,6 +117,15 @@ def remove_subscription(user, subscription_id):
     )
     if subscription is None:
         return False
+    db.session.merge(RemovedDevice(
+        endpoint_digest=endpoint_digest(subscription.endpoint), user_id=user.id,
+        removed_at=utcnow(),
+    ))
     db.session.delete(subscription)
     db.session.commit()
     return True
+
+
+def endpoint_digest(endpoint):
+    """How a removed device's endpoint is remembered."""
+    return hashlib.sha256(endpoint.encode()).hexdigest()
