@@ -73,6 +73,17 @@ def test_later_update_wins_and_earlier_is_ignored(users):
     assert entry.updated_at == T0 + timedelta(minutes=5)
 
 
+@pytest.mark.parametrize("order", [(2, 4), (4, 2)])
+def test_two_versions_with_the_same_time_end_the_same_whichever_comes_first(users, order):
+    alice, _ = users
+    entry_id = str(uuid.uuid4())
+    save_entry(alice, "checkin", checkin(entry_id, tank=1))
+    same_time = T0 + timedelta(minutes=5)
+    for tank in order:
+        save_entry(alice, "checkin", checkin(entry_id, updated=same_time, tank=tank))
+    assert db.session.get(CheckIn, entry_id).tank == 4
+
+
 def test_created_at_never_moves(users):
     alice, _ = users
     entry_id = str(uuid.uuid4())

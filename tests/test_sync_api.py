@@ -477,7 +477,7 @@ def test_a_practice_done_syncs_like_a_checkin_and_comes_back_in_changes(phone, l
         "kind": "practice_done", "id": str(uuid.uuid4()), "practice": "breaths",
         "created_at": T0.isoformat(), "updated_at": T0.isoformat(),
     }
-    assert statuses(phone.sync(done, done | {"practice": "water"})) == ["created", "unchanged"]
+    assert statuses(phone.sync(done, done)) == ["created", "unchanged"]
     assert statuses(phone.sync(done)) == ["unchanged"]
     changes = laptop.sync()["changes"]
     assert [(change["kind"], change["practice"]) for change in changes] == [

@@ -10,6 +10,7 @@ the last one it saw (`changes_since`).
 import hashlib
 import hmac
 import itertools
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -149,7 +150,7 @@ def _apply(user, kind, payload, numbers):
         return EntryResult(REJECTED, errors=error.normalized_messages())
     if existing is None:
         return _create(user, model, data, numbers)
-    return _update(existing, data, numbers)
+    return _update(existing, data, numbers, schema)
 
 
 def _kind_errors(kind):
@@ -180,14 +181,30 @@ def _create(user, model, data, numbers):
     return EntryResult(CREATED, entry)
 
 
-def _update(existing, data, numbers):
-    if data["updated_at"] <= existing.updated_at:
+def _update(existing, data, numbers, schema):
+    if not _newer(schema, data, existing):
         return EntryResult(UNCHANGED, existing)
     data.pop("created_at")  # an entry's creation time never moves
     for name, value in data.items():
         setattr(existing, name, value)
     existing.seq = next(numbers)
     return EntryResult(UPDATED, existing)
+
+
+def _newer(schema, data, existing):
+    """Whether `data` wins over the stored entry: the later `updated_at` wins.
+
+    Two devices may stamp different versions with the same time; then the one whose
+    content sorts last wins, whichever arrives first, so every order of arrival ends
+    in the same entry. The same content again is no change.
+    """
+    if data["updated_at"] != existing.updated_at:
+        return data["updated_at"] > existing.updated_at
+    return _content(schema, data) > _content(schema, existing)
+
+
+def _content(schema, entry):
+    return json.dumps(schema.dump(entry), sort_keys=True, default=str)
 
 
 @cache
