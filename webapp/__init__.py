@@ -47,6 +47,9 @@ def create_app(config=None):
     from webapp.tasks import init_tasks
 
     init_tasks(app)
+    from webapp import cli
+
+    cli.init_app(app)
     register_error_handlers(app)
     register_security_headers(app)
     _register_template_helpers(app)

@@ -210,10 +210,8 @@ class ProfileSchema(FormSchema):
     )
 
 
-class RegisterSchema(CredentialsSchema, ProfileSchema):
-    """The registration form."""
-
-    password = fields.String(
+def _new_password():
+    return fields.String(
         required=True,
         validate=validate.Length(
             min=MIN_PASSWORD,
@@ -222,6 +220,18 @@ class RegisterSchema(CredentialsSchema, ProfileSchema):
         ),
         error_messages=_required("Choose a password."),
     )
+
+
+class RegisterSchema(CredentialsSchema, ProfileSchema):
+    """The registration form."""
+
+    password = _new_password()
+
+
+class NewPasswordSchema(FormSchema):
+    """A new password, however it is set (the admin command; later, the account page)."""
+
+    password = _new_password()
 
 
 def _kind_field(kind):

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import User
+from webapp.models import User, new_login_token
 
 
 class EmailTaken(Exception):
@@ -75,4 +75,15 @@ def update_profile(user, display_name, timezone):
     """Save the user's display name and time zone."""
     user.display_name = display_name
     user.timezone = timezone
+    db.session.commit()
+
+
+def set_password(user, password):
+    """Give the user a new password and sign them out everywhere.
+
+    The login token names every session and remember-me cookie, so a new one ends them
+    all: whoever knew the old password is out, on every device.
+    """
+    user.password_hash = password_hasher().hash(password)
+    user.login_token = new_login_token()
     db.session.commit()
