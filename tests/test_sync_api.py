@@ -485,3 +485,17 @@ def test_a_practice_done_syncs_like_a_checkin_and_comes_back_in_changes(phone, l
     ]
     refused = phone.sync(done | {"id": str(uuid.uuid4()), "practice": "nonsense"})
     assert refused["results"][0]["errors"] == {"practice": ["Pick one of the practices shown."]}
+
+
+def test_syncs_are_limited_per_person_and_say_when_to_come_back(
+    app, phone, other_phone, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SYNC_RATE_LIMIT", "2 per minute")
+    empty = {"user": phone.user, "cursor": None, "entries": []}
+    assert [phone.post(empty).status_code for _ in range(2)] == [200, 200]
+    refused = phone.post(empty)
+    assert refused.status_code == 429
+    assert refused.get_json()["status"] == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    theirs = {"user": other_phone.user, "cursor": None, "entries": []}
+    assert other_phone.post(theirs).status_code == 200  # counted per person

@@ -7,7 +7,7 @@ a redirect to the sign-in page would look like success to the phone.
 from functools import wraps
 
 from flask import abort, current_app, jsonify, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest
 
@@ -61,3 +61,8 @@ def never_store(response):
     """API answers are personal and of the moment: no cache may keep them."""
     response.cache_control.no_store = True
     return response
+
+
+def per_person():
+    """The key API rate limits count by: the person, as many may share one network address."""
+    return f"user:{current_user.id}"

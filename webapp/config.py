@@ -87,6 +87,9 @@ class Config:
         # The sync API's page sizes: entries taken in one batch, changes sent back in one answer.
         self.SYNC_MAX_BATCH = int(env.get("TEND_SYNC_MAX_BATCH", "500"))
         self.SYNC_MAX_CHANGES = int(env.get("TEND_SYNC_MAX_CHANGES", "1000"))
+        # Sync requests a person may make (a phone sends a few per page load at most; a
+        # refused one stays in the outbox and goes later).
+        self.SYNC_RATE_LIMIT = env.get("TEND_SYNC_RATE_LIMIT", "120 per minute")
 
         self.TRUSTED_PROXIES = int(env.get("TEND_TRUSTED_PROXIES", "0"))
 

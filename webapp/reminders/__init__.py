@@ -7,7 +7,7 @@ load, listed, removed), and a test reminder sent to them all at once. The JSON r
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.api import load_json, never_store, refusal, signed_in_write
+from webapp.api import load_json, never_store, per_person, refusal, signed_in_write
 from webapp.extensions import db, limiter
 from webapp.schemas import PushDeviceSchema, PushSubscriptionSchema
 from webapp.services.push import VapidKey, push_session, send_all, trial_reminder
@@ -90,14 +90,9 @@ def _trial_limit():
     return current_app.config["PUSH_TEST_RATE_LIMIT"]
 
 
-def _person():
-    """Test reminders are counted per person: many people may share one network address."""
-    return f"user:{current_user.id}"
-
-
 @bp.post(f"{API}/test")
 @signed_in_write
-@limiter.limit(_trial_limit, key_func=_person)
+@limiter.limit(_trial_limit, key_func=per_person)
 def send_test():
     """Send a test reminder to each of the user's devices now, and say how each went."""
     subscriptions = user_subscriptions(current_user)

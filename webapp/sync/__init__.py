@@ -3,7 +3,8 @@ from flask import Blueprint, current_app
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from webapp.api import load_json, never_store, refusal, signed_in_write
+from webapp.api import load_json, never_store, per_person, refusal, signed_in_write
+from webapp.extensions import limiter
 from webapp.schemas import (
     REJECTED,
     SyncRequestSchema,
@@ -40,8 +41,13 @@ def session():
     )
 
 
+def _sync_limit():
+    return current_app.config["SYNC_RATE_LIMIT"]
+
+
 @bp.post("/sync")
 @signed_in_write
+@limiter.limit(_sync_limit, key_func=per_person)
 def sync():
     """Save a device's batch of entries and answer with the user's changes since its cursor."""
     batch = load_json(SyncRequestSchema(), NOT_JSON, BAD_JSON)
