@@ -221,7 +221,7 @@ def test_a_new_entry_needs_every_required_field(app, phone):
     ("kind", "message"),
     [
         (None, "This entry does not say what kind of entry it is."),
-        ("reflection", "This kind of entry is not known here, so it was not saved."),
+        ("mood_diary", "This kind of entry is not known here, so it was not saved."),
         (["checkin"], "This kind of entry is not known here, so it was not saved."),
     ],
 )
@@ -451,7 +451,7 @@ def test_openapi_describes_both_endpoints_from_the_schemas(client):
     assert spec["openapi"].startswith("3.")
     assert set(spec["paths"]) == {SESSION_URL, SYNC_URL}
     sync = spec["paths"][SYNC_URL]["post"]
-    assert set(sync["responses"]) == {"200", "400", "401", "409", "413", "422"}
+    assert set(sync["responses"]) == {"200", "400", "401", "409", "413", "422", "429"}
     assert sync["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/SyncRequest"
     }
@@ -461,10 +461,12 @@ def test_openapi_describes_both_endpoints_from_the_schemas(client):
         entry_fields
     )
     assert entry_fields["tank"] == {"type": "integer", "minimum": 1, "maximum": 5}
-    assert schemas["SyncRequest"]["properties"]["entries"]["items"]["oneOf"] == [
+    *kinds, other = schemas["SyncRequest"]["properties"]["entries"]["items"]["anyOf"]
+    assert kinds[:2] == [
         {"$ref": "#/components/schemas/CheckInEntry"},
         {"$ref": "#/components/schemas/PracticeDoneEntry"},
     ]
+    assert other["type"] == "object" and "rejected" in other["description"]
     assert {"kind", "id", "practice", "delivery"} <= set(schemas["PracticeDoneEntry"]["properties"])
     assert set(schemas["SyncResponse"]["properties"]) == {"results", "changes", "cursor", "more"}
     assert schemas["EntryResult"]["properties"]["status"]["enum"] == [

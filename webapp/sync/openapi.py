@@ -21,6 +21,12 @@ DESCRIPTION = (
 )
 
 
+OTHER_ENTRY = (
+    "An object that is no valid entry of any kind is taken too: its result is 'rejected' "
+    "with field errors, and the rest of the batch is still saved."
+)
+
+
 def build_openapi():
     """The OpenAPI 3 document describing the session and sync endpoints, as a dict."""
     plugin = MarshmallowPlugin()
@@ -42,9 +48,14 @@ def build_openapi():
 
 
 def entry_object_properties(self, field, **kwargs):
-    """Describe a batch's entry by the schemas (one per kind) it is checked with when saved."""
+    """Describe a batch's entry by the schemas (one per kind) it is checked with when saved.
+
+    Any other object is taken into the batch too, and refused on its own (its result says
+    why), so the batch's other entries are still saved: the description says so.
+    """
     if isinstance(field, EntryObject):
-        return {"oneOf": [self.resolve_nested_schema(schema) for schema in field.entry_schemas]}
+        kinds = [self.resolve_nested_schema(schema) for schema in field.entry_schemas]
+        return {"anyOf": [*kinds, {"type": "object", "description": OTHER_ENTRY}]}
     return {}
 
 
@@ -96,6 +107,9 @@ def _sync_operation():
                          TooManyEntriesSchema),
             "422": _json("The request has the wrong shape; nothing was saved.",
                          FieldErrorsSchema),
+            "429": _json("Too many syncs in a short time; nothing was saved. Try again "
+                         "after the Retry-After header's seconds.", ErrorSchema)
+            | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
         },
     }
 
