@@ -170,7 +170,7 @@ def bench_env(instance):
 class Server:
     """One gunicorn master (and its workers), started and stopped by this script only."""
 
-    def __init__(self, name, chdir, app, port, args, env, log_dir):
+    def __init__(self, name, chdir, app, port, args, env, log_dir, extra=()):
         self.name, self.port = name, port
         self.log_path = log_dir / f"gunicorn-{name}.log"
         self.cmd = [
@@ -180,6 +180,7 @@ class Server:
             "--worker-class", args.worker_class,
             "--backlog", "2048", "--timeout", "30", "--graceful-timeout", "5",
             "--log-level", "warning",
+            *extra,
             app,
         ]
         self.env = env

@@ -15,8 +15,16 @@ const TendCaching = (() => {
 
   async function install() {
     const cache = await caches.open(SHELL);
-    // "no-cache" revalidates: a file the page has just loaded costs a 304, not a copy.
-    await cache.addAll(self.TEND.precache.map((url) => new Request(url, { cache: "no-cache" })));
+    await cache.addAll(self.TEND.precache.map(shellRequest));
+  }
+
+  // "no-cache" revalidates: a file the page has just loaded costs a 304, not a copy.
+  // A shell page that shows a signed-in person their own numbers (the support page) is
+  // fetched as nobody: the shell outlives sign-out, and the person's own copy is kept
+  // with their pages, which keptPage prefers.
+  function shellRequest(url) {
+    const credentials = self.TEND.anonymousShell.includes(url) ? "omit" : "same-origin";
+    return new Request(url, { cache: "no-cache", credentials });
   }
 
   async function activate() {
@@ -30,8 +38,21 @@ const TendCaching = (() => {
   // The main pages of a signed-in person, fetched now if the phone has none yet, so the
   // app opens offline even before they were visited (a sign-in lands on a redirect,
   // which the worker never sees).
+  // The person's main pages, kept as soon as they are signed in; the others (and the
+  // styles those need) on the next page load, so the first visit stays small.
   async function keepMainPages() {
-    for (const url of self.TEND.mainPages) {
+    const firstVisit = !(await caches.match(self.TEND.mainPages[0], { cacheName: PAGES }));
+    await keepPages(self.TEND.mainPages);
+    if (firstVisit) return;
+    await keepPages(self.TEND.laterPages);
+    const shell = await caches.open(SHELL);
+    for (const url of self.TEND.laterFiles) {
+      if (!(await shell.match(url))) await shell.add(shellRequest(url));
+    }
+  }
+
+  async function keepPages(urls) {
+    for (const url of urls) {
       if (await caches.match(url, { cacheName: PAGES })) continue;
       const started = generation;
       await keepPage(url, await fetch(url, { credentials: "same-origin" }), started);
@@ -92,6 +113,7 @@ const TendCaching = (() => {
 
   async function keptPage(request) {
     // The kept page was stored without HX-Request, so Vary keeps fragments out of it.
+    // The person's own copy comes first: for the support page it holds their numbers.
     const pages = await caches.open(PAGES);
     return (await pages.match(request)) || (await caches.match(request, { cacheName: SHELL }));
   }

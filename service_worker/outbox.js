@@ -90,6 +90,18 @@ const TendOutbox = (() => {
     return withStore(ENTRIES, "readwrite", (store) => { store.delete(id); });
   }
 
+  // Everything kept for one person: their waiting entries and where their syncs ended.
+  async function forget(user) {
+    await withStore(ENTRIES, "readwrite", async (store) => {
+      for (const key of await ask(store.index("user").getAllKeys(user))) store.delete(key);
+    });
+    await withStore(META, "readwrite", async (store) => {
+      for (const key of [`cursor:${user}`, `synced:${user}`]) store.delete(key);
+      const last = await ask(store.get("user"));
+      if (last && last.value === user) store.delete("user");
+    });
+  }
+
   function getMeta(key) {
     return withStore(META, "readonly", async (store) => {
       const found = await ask(store.get(key));
@@ -101,5 +113,5 @@ const TendOutbox = (() => {
     return withStore(META, "readwrite", (store) => { store.put({ key, value }); });
   }
 
-  return { keep, find, all, settle, discard, getMeta, setMeta };
+  return { keep, find, all, settle, discard, forget, getMeta, setMeta };
 })();

@@ -32,9 +32,9 @@ const TendSync = (() => {
       event.waitUntil(TendCaching.forgetPersonalPages());
       return null;
     }
+    if (!request.headers.get("HX-Request")) return null;
     const target = writeTarget(url.pathname);
-    if (!target || !request.headers.get("HX-Request")) return null;
-    return write(event, target);
+    return target ? write(event, target) : writeEntry(event);
   }
 
   function writeTarget(path) {
@@ -66,6 +66,51 @@ const TendSync = (() => {
     const record = await TendOutbox.keep(user, "checkin", id, changesFrom(target.action, form));
     event.waitUntil(askForSync());
     return queuedAnswer(target.action, record);
+  }
+
+  // Any other entry (a reflection, a note for supervision, a break ...): its form says
+  // which kind it is (entry_kind) and carries its id, and its fields are the entry's.
+  // Other htmx writes go to the network untouched.
+  async function writeEntry(event) {
+    const request = event.request;
+    const form = await request.clone().formData().catch(() => null);
+    const kind = form && form.get("entry_kind");
+    if (!kind) return fetch(request);
+    const id = form.get("id");
+    const waiting = id && (await TendOutbox.find(id));
+    if (!waiting && !request.headers.get("X-Tend-Shell")) {
+      try {
+        const response = await fetch(request);
+        if (!worthKeeping(response.status)) return response;
+      } catch (error) {
+        // No network: keep it below.
+      }
+    }
+    if (!id) return fragmentProblem("This entry has no id. Reload the page and try again.");
+    const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
+    const record = await TendOutbox.keep(user, kind, id, entryChanges(form));
+    event.waitUntil(askForSync());
+    return html(SAVED_ON_PHONE, { "tend:queued": { id: record.id, kind } });
+  }
+
+  // Not the entry's own fields: how the form travels, and the page's bookkeeping.
+  const FORM_ONLY = new Set(["csrf_token", "entry_kind", "entry_action", "id", "seen", "confirm_identifiers"]);
+  const SAVED_ON_PHONE = `<p class="saved-offline" role="status">Saved on this phone. It goes to
+    your account when you're back online.</p>`;
+
+  // The entry's fields as the sync API takes them: a name ending in [] is a list (sent
+  // without the brackets); a new entry gets its times; an update sends only its fields.
+  function entryChanges(form) {
+    const now = stamp(form.get("seen"));
+    const action = form.get("entry_action") || "create";
+    if (action === "delete") return { deleted: true, updated_at: now };
+    const changes = action === "create" ? { created_at: now, updated_at: now, deleted: false } : { updated_at: now };
+    for (const name of new Set(form.keys())) {
+      if (FORM_ONLY.has(name)) continue;
+      if (name.endsWith("[]")) changes[name.slice(0, -2)] = form.getAll(name).map(String);
+      else changes[name] = String(form.getAll(name).pop());
+    }
+    return changes;
   }
 
   // Kept on the phone instead: no network, a server in trouble, or a session or page
@@ -270,6 +315,10 @@ const TendSync = (() => {
       await TendCaching.keepMainPages().catch(() => {});
     }
     if (message.type === "sync") await run({ pull: message.pull });
+    if (message.type === "forget") {
+      await TendOutbox.forget(user);
+      await TendCaching.forgetPersonalPages();
+    }
     if (message.type === "discard" || message.type === "entry") {
       const record = await TendOutbox.find(message.id);
       if (!record || record.user !== user) return null;

@@ -33,7 +33,18 @@ def create_app(config=None):
     compress.init_app(app)
     _init_login(app)
 
-    from webapp import account, auth, checkins, pwa, reminders, support, sync
+    from webapp import (
+        account,
+        auth,
+        care,
+        checkins,
+        practices,
+        pwa,
+        reflect,
+        reminders,
+        support,
+        sync,
+    )
     from webapp.errors import register_error_handlers
     from webapp.security import register_security_headers
 
@@ -44,6 +55,9 @@ def create_app(config=None):
     app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
     app.register_blueprint(reminders.bp)
+    app.register_blueprint(practices.bp)
+    app.register_blueprint(reflect.bp)
+    app.register_blueprint(care.bp)
     from webapp.tasks import init_tasks
 
     init_tasks(app)
@@ -108,6 +122,7 @@ def _register_template_helpers(app):
         return day_label(moment.astimezone(ZoneInfo(current_user.timezone)).date())
 
     from webapp.pwa import PLACEHOLDER_ID
+    from webapp.services.sync import ENTRY_LABELS
     from webapp.services.sync import user_tag as tag_for
 
     def user_tag():
@@ -116,10 +131,10 @@ def _register_template_helpers(app):
 
     app.jinja_env.globals.update(
         user_tag=user_tag,
+        ENTRY_LABELS=ENTRY_LABELS,
         PLACEHOLDER_ID=PLACEHOLDER_ID,
         TANK_LEVELS=checkins.TANK_LEVELS,
         LEANS=checkins.LEANS,
-        PRACTICES=checkins.PRACTICES,
         WORK_SHARE_BOUNDARY=checkins.WORK_SHARE_BOUNDARY,
         lean_description=checkins.lean_description,
         TIMEZONES=sorted(TIMEZONES),

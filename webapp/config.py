@@ -79,6 +79,11 @@ class Config:
         self.RATELIMIT_ENABLED = _flag("TEND_RATELIMIT_ENABLED", True)
         self.SIGNIN_RATE_LIMIT = env.get("TEND_SIGNIN_RATE_LIMIT", "10 per minute;50 per hour")
         self.REGISTER_RATE_LIMIT = env.get("TEND_REGISTER_RATE_LIMIT", "5 per minute;20 per hour")
+        self.PASSKEY_RATE_LIMIT = env.get("TEND_PASSKEY_RATE_LIMIT", "20 per minute;100 per hour")
+        # The site passkeys belong to (a host name, e.g. tend.example.org) and the origin
+        # browsers report (https://tend.example.org). Unset: taken from each request.
+        self.WEBAUTHN_RP_ID = env.get("TEND_WEBAUTHN_RP_ID")
+        self.WEBAUTHN_ORIGIN = env.get("TEND_WEBAUTHN_ORIGIN")
 
         # argon2id cost; the defaults follow argon2-cffi's recommended profile.
         self.ARGON2_TIME_COST = int(env.get("TEND_ARGON2_TIME_COST", "3"))

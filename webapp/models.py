@@ -4,16 +4,18 @@ from datetime import UTC, date, datetime, time
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Date,
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Time,
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from webapp.extensions import db
 from webapp.services.clock import utcnow
@@ -101,6 +103,23 @@ class CheckIn(db.Model):
     practice: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(String(280))
     seq: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class Passkey(db.Model):
+    """A passkey a person added to sign in with: the public half of a key pair their
+    device keeps (WebAuthn). The server never sees the private half."""
+
+    __tablename__ = "passkeys"
+    __table_args__ = (Index("ix_passkeys_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PushSubscription(db.Model):
@@ -213,3 +232,97 @@ class PracticeDone(db.Model):
     practice: Mapped[str] = mapped_column(String(40))
     delivery: Mapped[int | None]
     seq: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+# The care practice (reflect, supervision, breaks) ----------------------------------------
+
+
+class Entry:
+    """The columns every synced entry has (see CheckIn): a client-made id, the client's
+    times, a tombstone flag, and the user's change number."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    seq: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (Index(f"ix_{cls.__tablename__}_user_seq", "user_id", "seq"),)
+
+
+class Practice(db.Model):
+    """One of a person's self-care practices: seeded on first use, then theirs to edit.
+
+    `key` is what entries (a practice done, a check-in's next practice, a reminder)
+    store: the seeded key, or one made for a practice the person added. Archived
+    practices are hidden from choices but still name the entries that used them.
+    """
+
+    __tablename__ = "practices"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_practice_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(80))
+    micro: Mapped[bool] = mapped_column(default=False)  # fits a 10-minute gap
+    archived: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reflection(Entry, db.Model):
+    """"Stuck with a case?": the problems named, whose each is, their currency and the
+    cultures in play, and what the person will do next. Private to its author."""
+
+    __tablename__ = "reflections"
+
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    next_step: Mapped[str | None] = mapped_column(String(280))
+
+
+class ReframeMark(Entry, db.Model):
+    """A reframe card the person found helpful, once; the most marked come first."""
+
+    __tablename__ = "reframe_marks"
+
+    card: Mapped[str] = mapped_column(String(40))
+
+
+class SupervisionNote(Entry, db.Model):
+    """A thought to bring to supervision, perhaps about one of the person's entries."""
+
+    __tablename__ = "supervision_notes"
+
+    text: Mapped[str] = mapped_column(String(500))
+    about_kind: Mapped[str | None] = mapped_column(String(20))
+    about_id: Mapped[str | None] = mapped_column(String(36))
+    discussed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Break(Entry, db.Model):
+    """A real break from work (leave, a holiday), from its first day to its last."""
+
+    __tablename__ = "breaks"
+
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(280))
+
+
+class CareSettings(db.Model):
+    """A person's settings for the care practice: the next supervision (and a reminder
+    before it) and the support lines for their region."""
+
+    __tablename__ = "care_settings"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    supervision_on: Mapped[date | None] = mapped_column(Date)
+    supervision_reminder: Mapped[bool] = mapped_column(default=False)
+    support_region: Mapped[str | None] = mapped_column(String(8))
+    support_lines: Mapped[list | None] = mapped_column(JSON)  # [{"name", "number", "note"}]

@@ -4,6 +4,7 @@ Messages are written for the person reading them next to the field.
 """
 import base64
 import binascii
+import itertools
 import re
 from datetime import time, timedelta
 from zoneinfo import available_timezones
@@ -21,9 +22,21 @@ from marshmallow import (
     validates,
     validates_schema,
 )
+from marshmallow.experimental.context import Context
 
+from webapp.services.care import (
+    ABOUT_KINDS,
+    BREAK_NOTE_LENGTH,
+    SUPERVISION_NOTE_LENGTH,
+    owns_entry,
+    year_after,
+)
 from webapp.services.checkins import PRACTICES
 from webapp.services.clock import utcnow
+from webapp.services.practices import known_keys
+from webapp.services.reflect import ANSWER_LENGTH, MAX_PROBLEMS, NEXT_STEP_LENGTH, WHOSE
+from webapp.services.reframes import CARDS
+from webapp.services.support import MAX_OWN_LINES, REGIONS
 
 TIMEZONES = frozenset(available_timezones())
 NOTE_LENGTH = 280
@@ -39,6 +52,30 @@ MAX_CURSOR = 2**31 - 1
 def _required(message):
     """Error messages for a field that must be filled in."""
     return {"required": message, "null": message}
+
+
+def validating_for(user):
+    """Load schemas on `user`'s behalf (`with validating_for(user): ...`), so that a
+    practice key is checked against that person's own practices."""
+    return Context({"user": user})
+
+
+def practice_key(message):
+    """A validator for a practice key: one of the seeds, or a practice the person (see
+    validating_for) added, archived ones included so that old entries still sync."""
+
+    def validate_key(key):
+        if key in PRACTICES:
+            return
+        context = Context.get({})
+        if "user" not in context:
+            raise ValidationError(message)
+        if "practice_keys" not in context:
+            context["practice_keys"] = known_keys(context["user"])
+        if key not in context["practice_keys"]:
+            raise ValidationError(message)
+
+    return validate_key
 
 
 class WholeNumber(fields.Integer):
@@ -134,7 +171,7 @@ class CheckInSchema(EntrySchema):
     practice = fields.String(
         allow_none=True,
         load_default=None,
-        validate=validate.OneOf(PRACTICES, error="Pick one of the practices shown."),
+        validate=practice_key("Pick one of the practices shown."),
     )
     note = fields.String(allow_none=True, load_default=None)
 
@@ -158,7 +195,7 @@ class PracticeDoneSchema(EntrySchema):
 
     practice = fields.String(
         required=True,
-        validate=validate.OneOf(PRACTICES, error="Pick one of the practices shown."),
+        validate=practice_key("Pick one of the practices shown."),
         error_messages=_required("Say which practice was done."),
     )
     delivery = WholeNumber(
@@ -166,6 +203,26 @@ class PracticeDoneSchema(EntrySchema):
         load_default=None,
         metadata={"description": "The reminder this answers, if any."},
     )
+
+
+PRACTICE_NAME_LENGTH = 80
+
+
+class PracticeSchema(FormSchema):
+    """A practice as the person names it, when adding or changing it."""
+
+    name = fields.String(
+        required=True, error_messages=_required("Give the practice a name.")
+    )
+    micro = fields.Boolean(load_default=False)
+
+    @validates("name")
+    def validate_name(self, value, **kwargs):
+        """Names are short enough to sit on a button."""
+        if len(value) > PRACTICE_NAME_LENGTH:
+            raise ValidationError(
+                f"Keep the name to {PRACTICE_NAME_LENGTH} characters (this one has {len(value)})."
+            )
 
 
 class CredentialsSchema(FormSchema):
@@ -229,9 +286,57 @@ class RegisterSchema(CredentialsSchema, ProfileSchema):
 
 
 class NewPasswordSchema(FormSchema):
-    """A new password, however it is set (the admin command; later, the account page)."""
+    """A new password, however it is set (the admin command, the account page)."""
 
     password = _new_password()
+
+
+class ChangePasswordSchema(NewPasswordSchema):
+    """Changing one's password: the current one, then the new one twice."""
+
+    verbatim = frozenset({"password", "current_password", "confirm"})
+    current_password = fields.String(
+        required=True, error_messages=_required("Enter your current password.")
+    )
+    confirm = fields.String(
+        required=True, error_messages=_required("Enter the new password again.")
+    )
+
+    @validates_schema
+    def validate_same(self, data, **kwargs):
+        """Typed twice, the same both times."""
+        if data.get("password") and data.get("confirm") and data["password"] != data["confirm"]:
+            raise ValidationError("The two new passwords are not the same.", "confirm")
+
+
+class DeleteAccountSchema(FormSchema):
+    """Deleting the account: the password says it is really the person."""
+
+    verbatim = frozenset({"password"})
+    password = fields.String(required=True, error_messages=_required("Enter your password."))
+
+
+PASSKEY_ANSWER = "Send the browser's answer as it gives it (credential.toJSON())."
+
+
+class PasskeySignInSchema(Schema):
+    """A browser's answer to a passkey challenge, as PublicKeyCredential.toJSON() gives it."""
+
+    class Meta:
+        unknown = RAISE
+
+    credential = fields.Dict(
+        required=True, error_messages=_required(PASSKEY_ANSWER) | {"invalid": PASSKEY_ANSWER}
+    )
+
+
+class PasskeySchema(PasskeySignInSchema):
+    """A new passkey, and what to call it in the list."""
+
+    name = fields.String(
+        load_default="Passkey",
+        validate=validate.Length(1, 80, error="Give the passkey a name of up to 80 characters."),
+    )
 
 
 def _kind_field(kind):
@@ -254,6 +359,253 @@ class PracticeDoneEntrySchema(PracticeDoneSchema):
     """A practice done as the sync API carries it both ways: its fields and its kind."""
 
     kind = _kind_field("practice_done")
+
+
+# Reflect: "Stuck with a case?" and the reframe cards --------------------------------
+
+
+class ProblemSchema(FormSchema):
+    """One problem named in a reflection, with the filter questions' answers about it."""
+
+    problem = fields.String(
+        required=True,
+        validate=validate.Length(
+            max=ANSWER_LENGTH, error=f"Keep it to {ANSWER_LENGTH} characters."
+        ),
+        error_messages=_required("Name the problem in a few words."),
+    )
+    whose = fields.String(
+        required=True,
+        validate=validate.OneOf(WHOSE, error="Choose whose problem it is from the list."),
+        error_messages=_required("Choose whose problem it is."),
+    )
+    currency = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(
+            max=ANSWER_LENGTH, error=f"Keep it to {ANSWER_LENGTH} characters."
+        ),
+    )
+    cultures = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(
+            max=ANSWER_LENGTH, error=f"Keep it to {ANSWER_LENGTH} characters."
+        ),
+    )
+
+
+# The answers a form (and the outbox) sends as parallel lists, one item per problem.
+PROBLEM_LISTS = ("problem", "whose", "currency", "cultures")
+
+
+class ReflectionSchema(EntrySchema):
+    """A "Stuck with a case?" reflection, from the HTML form, the outbox or the sync API.
+
+    Its problems arrive either as the canonical `problems` list of objects, or as the
+    parallel lists the form sends (`problem[]`, `whose[]`, `currency[]`, `cultures[]`,
+    which the outbox sends without the brackets). Parallel lists, when present, are
+    the problems: an update from the outbox sends them in place of the stored ones.
+    Errors about one problem are named after it (`problems.1.whose`, "Problem 2: ..."),
+    so a form can show them next to the field and a sync client can read them as text.
+    """
+
+    problems = fields.List(
+        fields.Nested(ProblemSchema),
+        required=True,
+        validate=[
+            validate.Length(min=1, error="Name at least one problem."),
+            validate.Length(max=MAX_PROBLEMS, error=f"Name at most {MAX_PROBLEMS} problems."),
+        ],
+        error_messages=_required("Name at least one problem.")
+        | {"invalid": "Send the problems as a list."},
+    )
+    next_step = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(
+            max=NEXT_STEP_LENGTH, error=f"Keep it to {NEXT_STEP_LENGTH} characters."
+        ),
+    )
+
+    @pre_load
+    def problems_from_lists(self, data, **kwargs):
+        """Turn parallel lists into problems, leaving out blank rows at the end.
+
+        Only trailing ones: a blank row between two answered ones keeps its place, so
+        "Problem 3" in a message is the form's third row.
+        """
+        if not isinstance(data, dict) or not any(
+            name in data or f"{name}[]" in data for name in PROBLEM_LISTS
+        ):
+            return data
+        data = dict(data)
+        columns = [_as_list(data.pop(f"{name}[]", data.pop(name, None))) for name in PROBLEM_LISTS]
+        rows = [dict(zip(PROBLEM_LISTS, row, strict=True))
+                for row in itertools.zip_longest(*columns)]
+        while rows and not any(_given(value) for value in rows[-1].values()):
+            rows.pop()
+        data["problems"] = rows
+        return data
+
+    def handle_error(self, error, data, **kwargs):
+        """Name each problem's errors after the problem, as flat text messages."""
+        messages = dict(error.messages)
+        rows = messages.pop("problems", None)
+        if isinstance(rows, dict):
+            for index, row in rows.items():
+                for name, found in row.items():
+                    key = "problems" if name == "_schema" else f"problems.{index}.{name}"
+                    messages[key] = [f"Problem {index + 1}: {message}" for message in found]
+        elif rows is not None:
+            messages["problems"] = rows
+        raise ValidationError(messages) from error
+
+
+def _as_list(value):
+    """A parallel list as sent: one text is a list of one, nothing is an empty list."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def _given(value):
+    """Whether a form value holds an answer (blank text does not)."""
+    return value is not None and (not isinstance(value, str) or value.strip() != "")
+
+
+class ReframeMarkSchema(EntrySchema):
+    """"This helped" on a reframe card: each mark is its own entry, so marks add up."""
+
+    card = fields.String(
+        required=True,
+        validate=validate.OneOf(CARDS, error="This is not one of Tend's reframe cards."),
+        error_messages=_required("Say which card helped."),
+    )
+
+
+class ReflectionEntrySchema(ReflectionSchema):
+    """A reflection as the sync API carries it both ways: its fields and its kind."""
+
+    kind = _kind_field("reflection")
+
+
+class ReframeMarkEntrySchema(ReframeMarkSchema):
+    """A reframe card's mark as the sync API carries it both ways: its fields and its kind."""
+
+    kind = _kind_field("reframe_mark")
+
+
+# Supervision notes and the leave clock ----------------------------------------------
+
+
+class SupervisionNoteSchema(EntrySchema):
+    """A thought for supervision, perhaps about one of the person's own entries (a
+    check-in); from the HTML forms, the outbox or the sync API."""
+
+    text = fields.String(
+        required=True,
+        validate=validate.Length(
+            max=SUPERVISION_NOTE_LENGTH,
+            error=f"Keep the note to {SUPERVISION_NOTE_LENGTH} characters.",
+        ),
+        error_messages=_required("Write the thought you want to bring."),
+    )
+    about_kind = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(ABOUT_KINDS, error="A note can be about a check-in."),
+    )
+    about_id = fields.UUID(
+        allow_none=True,
+        load_default=None,
+        error_messages={"invalid_uuid": "This entry cannot be found."},
+    )
+    discussed_at = fields.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        error_messages={"invalid": "When was it discussed? Send a time with its offset."},
+    )
+
+    @validates_schema
+    def validate_about(self, data, **kwargs):
+        """A note names both the kind and the id of what it is about, and it is the
+        person's own entry (see validating_for)."""
+        kind, entry_id = data.get("about_kind"), data.get("about_id")
+        if kind is None and entry_id is None:
+            return
+        if kind is None or entry_id is None:
+            raise ValidationError("Say both what kind of entry this is about and its id.",
+                                  "about_id")
+        user = Context.get({}).get("user")
+        if user is None or not owns_entry(user, kind, entry_id):
+            raise ValidationError("This entry cannot be found.", "about_id")
+
+    @post_load
+    def about_id_as_text(self, data, **kwargs):
+        """Store the referenced id in its canonical text form, like every entry id."""
+        if data.get("about_id") is not None:
+            data["about_id"] = str(data["about_id"])
+        return data
+
+
+class BreakSchema(EntrySchema):
+    """A real break from work, from its first day to its last (both included)."""
+
+    first_day = fields.Date(
+        required=True,
+        error_messages=_required("When did the break begin?")
+        | {"invalid": "Give the first day as a date, e.g. 2026-07-01."},
+    )
+    last_day = fields.Date(
+        required=True,
+        error_messages=_required("When was the last day of the break?")
+        | {"invalid": "Give the last day as a date, e.g. 2026-07-14."},
+    )
+    note = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(
+            max=BREAK_NOTE_LENGTH, error=f"Keep the note to {BREAK_NOTE_LENGTH} characters."
+        ),
+    )
+
+    @validates_schema
+    def validate_days(self, data, **kwargs):
+        """The last day is not before the first, and a break lasts at most a year."""
+        first, last = data.get("first_day"), data.get("last_day")
+        if first is None or last is None:
+            return
+        if last < first:
+            raise ValidationError("The last day cannot come before the first.", "last_day")
+        if last >= year_after(first):
+            raise ValidationError("A break here lasts a year at most; check the dates.",
+                                  "last_day")
+
+
+class SupervisionNoteEntrySchema(SupervisionNoteSchema):
+    """A supervision note as the sync API carries it both ways: its fields and its kind."""
+
+    kind = _kind_field("supervision_note")
+
+
+class BreakEntrySchema(BreakSchema):
+    """A break as the sync API carries it both ways: its fields and its kind."""
+
+    kind = _kind_field("break")
+
+
+class SupervisionDateSchema(FormSchema):
+    """The next supervision's date, and whether to be reminded the day before."""
+
+    supervision_on = fields.Date(
+        allow_none=True,
+        load_default=None,
+        error_messages={"invalid": "Give the date as a day, e.g. 2026-12-03."},
+    )
+    supervision_reminder = fields.Boolean(load_default=False)
 
 
 class EntryObject(fields.Dict):
@@ -302,7 +654,14 @@ class SyncRequestSchema(Schema):
     )
     entries = fields.List(
         EntryObject(
-            (CheckInEntrySchema, PracticeDoneEntrySchema),
+            (
+                CheckInEntrySchema,
+                PracticeDoneEntrySchema,
+                ReflectionEntrySchema,
+                ReframeMarkEntrySchema,
+                SupervisionNoteEntrySchema,
+                BreakEntrySchema,
+            ),
             error_messages=dict.fromkeys(
                 ("invalid", "null"), "Each entry is an object holding its fields."
             ),
@@ -561,7 +920,7 @@ class ReminderSettingsSchema(FormSchema):
     times = ClockTimes(allow_none=True, load_default=None)
     end_of_day = fields.Time(allow_none=True, load_default=None)
     practices = fields.List(
-        fields.String(validate=validate.OneOf(PRACTICES, error="Pick practices from the list.")),
+        fields.String(validate=practice_key("Pick practices from the list.")),
         load_default=list,
     )
     quiet_start = fields.Time(allow_none=True, load_default=None)
@@ -594,3 +953,55 @@ class ReminderSettingsSchema(FormSchema):
         if mode == "between_sessions" and data["first_session"] >= data["last_session_end"]:
             raise ValidationError("The last session ends after the first begins.",
                                   "last_session_end")
+
+
+# The support page's numbers ---------------------------------------------------------
+
+# What a phone number may be written with: digits, spaces, +, - and brackets.
+PHONE_NUMBER = re.compile(r"[0-9 +()-]+")
+
+
+class SupportLineSchema(FormSchema):
+    """A line of a person's own on the support page: who it reaches, and how to call."""
+
+    name = fields.String(
+        required=True,
+        validate=validate.Length(max=60, error="Keep the name to 60 characters."),
+        error_messages=_required("Say who this reaches, e.g. \"My supervisor\"."),
+    )
+    number = fields.String(
+        required=True,
+        validate=validate.Length(max=30, error="Keep the number to 30 characters."),
+        error_messages=_required("Add the number to call."),
+    )
+    note = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=80, error="Keep the note to 80 characters."),
+    )
+
+    @validates("number")
+    def validate_number(self, value, **kwargs):
+        """A number a phone can dial: digits and the usual separators, at least 3 digits."""
+        if not PHONE_NUMBER.fullmatch(value) or len(re.findall("[0-9]", value)) < 3:
+            raise ValidationError(
+                "Write the number with digits, spaces, +, - and brackets only, "
+                "e.g. +44 20 7946 0000."
+            )
+
+
+class SupportSettingsSchema(FormSchema):
+    """Where a person is (for the built-in crisis lines), and their own lines."""
+
+    region = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(REGIONS, error="Choose a place from the list."),
+    )
+    lines = fields.List(
+        fields.Nested(SupportLineSchema),
+        load_default=list,
+        validate=validate.Length(
+            max=MAX_OWN_LINES, error=f"Keep up to {MAX_OWN_LINES} lines of your own."
+        ),
+    )

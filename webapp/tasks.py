@@ -49,6 +49,9 @@ def init_tasks(app):
             # taking its share at the same time).
             while claimed := reminders.claim_due(now, size):
                 send_reminders(claimed)
+            # The day before supervision: few people, sent here, each once.
+            sender = sending()
+            reminders.remind_of_supervision(now, vapid=sender["vapid"], session=sender["session"])
 
     # A failure (the database busy past its timeout, say) is tried again shortly; a
     # reminder already sent is never sent twice (see reminders.deliver).

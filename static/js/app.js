@@ -55,11 +55,21 @@ function newEntryId() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-document.addEventListener("htmx:load", (event) => {
-  const root = event.detail.elt;
-  const form = root.matches("form#checkin") ? root : root.querySelector("form#checkin");
-  const id = form && form.querySelector("input[name=id]");
-  if (id) id.value = newEntryId();
+// The same for any form that makes a new entry (data-new-entry): a fresh id when it
+// appears, and again after each save, so the next one is a new entry too.
+function freshIds(root) {
+  const forms = [root, ...root.querySelectorAll("form")].filter((form) => form.matches("form#checkin, form[data-new-entry]"));
+  for (const form of forms) {
+    const id = form.querySelector("input[name=id]");
+    if (id) id.value = newEntryId();
+  }
+}
+
+document.addEventListener("htmx:load", (event) => freshIds(event.detail.elt));
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt.closest && event.detail.elt.closest("form[data-new-entry]");
+  if (form && event.detail.successful) freshIds(form);
 });
 
 // Every part of the card carries the newest version it has seen, whichever part saved last.

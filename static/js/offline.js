@@ -101,9 +101,9 @@
       item.append(icon);
     }
     const body = element("span", "entry-body");
-    const title = record.kind === "practice_done"
-      ? `Done: ${words.practice[entry.practice] || entry.practice}`
-      : words.tank[entry.tank] || "Changes to a check-in";
+    let title = words.kinds[record.kind] || "An entry";
+    if (record.kind === "practice_done") title = `Done: ${words.practice[entry.practice] || entry.practice}`;
+    if (record.kind === "checkin") title = words.tank[entry.tank] || "Changes to a check-in";
     body.append(element("span", "entry-tank", title));
     const tags = element("span", "entry-tags");
     if (entry.deleted) tags.append(element("span", "tag", "deleted"));
@@ -278,13 +278,17 @@
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
-  // "2 check-ins", "1 practice done", "1 check-in and 1 practice done".
+  // "2 check-ins", "1 practice done", "1 check-in and 1 practice done", "1 check-in and
+  // 2 other entries".
   function entries(records) {
-    const checkins = records.filter((record) => record.kind === "checkin").length;
-    const done = records.length - checkins;
+    const count = (kind) => records.filter((record) => record.kind === kind).length;
+    const checkins = count("checkin");
+    const done = count("practice_done");
+    const others = records.length - checkins - done;
     const words = [];
     if (checkins) words.push(plural(checkins, "check-in"));
     if (done) words.push(`${plural(done, "practice")} done`);
+    if (others) words.push(others === 1 ? `1 ${words.length ? "other " : ""}entry` : `${others} ${words.length ? "other " : ""}entries`);
     return words.join(" and ");
   }
 
@@ -308,6 +312,8 @@
   });
   navigator.serviceWorker.ready.then(async () => {
     if (!navigator.serviceWorker.controller) await ask({ type: "claim" });
+    // An account deleted just now: the phone lets go of its entries and kept pages.
+    if (document.body.dataset.forget) await ask({ type: "forget", user: document.body.dataset.forget });
     show(await ask({ type: "status" }));
     if (user) {
       loadReminders();

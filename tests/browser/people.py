@@ -93,7 +93,7 @@ def sign_in(page, email=EMAIL, password=PASSWORD, remember=True):
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     page.get_by_label("Keep me signed in on this device").set_checked(remember)
-    page.get_by_role("button", name="Sign in").tap()
+    page.get_by_role("button", name="Sign in", exact=True).tap()
 
 
 # The check-in card ---------------------------------------------------------------------

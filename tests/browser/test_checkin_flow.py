@@ -106,7 +106,7 @@ def test_extras_save_into_the_same_entry_without_reloading(phone, app):
         expect(phone.locator(f"#{field}-{n}")).to_be_checked()
 
     with saving(phone, "practice"):
-        phone.get_by_text("A glass of water").tap()
+        phone.locator("#part-practice").get_by_text("A glass of water").tap()
     expect(phone.locator("#practice-water")).to_be_checked()
 
     note = phone.get_by_label("One line for myself")

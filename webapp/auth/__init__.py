@@ -119,3 +119,6 @@ def _return_path():
         page = urlsplit(htmx.current_url)
         return safe_next(page.path + (f"?{page.query}" if page.query else ""))
     return safe_next(request.full_path.rstrip("?"))
+
+
+from webapp.auth import passkeys  # noqa: E402, F401 - the passkey routes share this blueprint

@@ -2,15 +2,16 @@
 import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from webapp.extensions import htmx
-from webapp.forms import form_fields
+from webapp.forms import form_fields, identifiers_to_confirm
+from webapp.pages import personal_pages
 from webapp.services.checkins import find_checkin, recent_days
 from webapp.services.clock import utcnow
 from webapp.services.sync import FOREIGN_ID_ERRORS, REJECTED, change_entry, save_entry
 
-bp = Blueprint("checkins", __name__)
+bp = personal_pages(Blueprint("checkins", __name__))
 
 # The parts of the card that save on their own, and the fields each one sends.
 PARTS = {
@@ -22,21 +23,10 @@ PARTS = {
     "note": ("note",),
 }
 CLEARED = {"safety_session": False}
+# Fields a person types freely, which the identifier guard reads before saving.
+TYPED = frozenset({"note"})
 # Parts whose wording depends on another part, sent along with that part's answer.
 DEPENDENT_PARTS = {"safety": ("share",)}
-
-
-@bp.before_request
-@login_required
-def require_sign_in():
-    """Every check-in page is personal."""
-
-
-@bp.after_request
-def vary_on_htmx(response):
-    """The same URLs answer with a page or a fragment."""
-    response.vary.add("HX-Request")
-    return response
 
 
 @bp.get("/")
@@ -86,15 +76,14 @@ def update(entry_id, part):
         changes = {name: CLEARED.get(name) for name in fields}
     else:
         changes = form_fields(request.form, fields)
+    findings = identifiers_to_confirm(request.form, *(name for name in fields if name in TYPED))
+    if findings:
+        return _refused(part, entry, {}, changes, findings)
     result = change_entry(current_user, "checkin", entry, changes, utcnow())
-    status = 422 if result.status == REJECTED else 200
+    if result.status == REJECTED:
+        return _refused(part, entry, result.errors, changes)
     if htmx:
-        return _part_fragments(part, result.entry or entry, result.errors, changes), status
-    if status == 422:
-        return render_template(
-            "checkins/show.html", entry=entry, errors=result.errors, saved=None,
-            submitted=changes,
-        ), status
+        return _part_fragments(part, result.entry, {}, changes)
     return redirect(
         url_for("checkins.show", entry_id=entry.id, saved=part, _anchor=f"part-{part}")
     )
@@ -129,12 +118,23 @@ def history():
     return render_template("checkins/history.html", days=recent_days(current_user))
 
 
-def _part_fragments(part, entry, errors, submitted):
+def _refused(part, entry, errors, submitted, findings=()):
+    """A part not saved (bad input, or text to confirm): the form again, as it was typed."""
+    if htmx:
+        return _part_fragments(part, entry, errors, submitted, findings), 422
+    return render_template(
+        "checkins/show.html", entry=entry, errors=errors, saved=None,
+        submitted=submitted, findings=findings,
+    ), 422
+
+
+def _part_fragments(part, entry, errors, submitted, findings=()):
     """The answer to an htmx save: the part itself, plus any part whose wording depends on it."""
+    held_back = errors or findings
     fragments = [
         render_template(
             f"checkins/_{part}.html", entry=entry, errors=errors,
-            saved=None if errors else part, submitted=submitted,
+            saved=None if held_back else part, submitted=submitted, findings=findings,
         )
     ]
     fragments += [

@@ -20,6 +20,14 @@ bp = Blueprint("pwa", __name__)
 # The id the shell's check-in card carries; the worker swaps in the entry's real id.
 PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
 WORKER_MODULES = ("caching", "outbox", "sync", "push")
+# The signed-in pages the worker keeps, so they open and save with no network even
+# before a first visit: the check-in as soon as someone signs in; the rest (the support
+# page with their own numbers, the reflect tools and the styles they need) from the
+# next page on, so that the first visit stays small.
+MAIN_PAGES = ("checkins.home",)
+LATER_PAGES = ("support.crisis", "reflect.hub", "reflect.stuck", "reflect.reframes",
+               "care.supervision", "care.breaks")
+LATER_FILES = ("css/more.css",)
 WORKER_FOLDER = os.path.join(os.path.dirname(__file__), "..", "..", "service_worker")
 
 
@@ -43,7 +51,11 @@ def service_worker():
         "precache": shell_urls(),
         "modules": [url_for("pwa.worker_module", name=name) for name in WORKER_MODULES],
         "offlinePage": url_for("pwa.offline"),
-        "mainPages": [url_for("checkins.home")],
+        "mainPages": [url_for(page) for page in MAIN_PAGES],
+        "laterPages": [url_for(page) for page in LATER_PAGES],
+        "laterFiles": [url_for("static", filename=name) for name in LATER_FILES],
+        # Shell pages fetched as nobody, since signed in they show personal numbers.
+        "anonymousShell": [url_for("support.crisis")],
         "cardUrl": url_for("pwa.offline_card"),
         "deletedUrl": url_for("pwa.offline_deleted"),
         "placeholderId": PLACEHOLDER_ID,

@@ -6,7 +6,7 @@ from marshmallow import ValidationError
 from webapp.api import signed_in_write
 from webapp.extensions import db
 from webapp.reminders import bp
-from webapp.schemas import REMINDER_MODES, WEEKDAYS, ReminderSettingsSchema
+from webapp.schemas import REMINDER_MODES, WEEKDAYS, ReminderSettingsSchema, validating_for
 from webapp.services import reminders
 from webapp.services.clock import utcnow
 
@@ -21,7 +21,9 @@ def settings():
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            _save(stored, ReminderSettingsSchema().load(_form()))
+            with validating_for(current_user):
+                plan = ReminderSettingsSchema().load(_form())
+            stored = reminders.save_plan(current_user, plan, utcnow())
         except ValidationError as error:
             db.session.rollback()
             stored = reminders.settings_for(current_user)
@@ -64,14 +66,3 @@ def _flat(errors):
         if isinstance(found, dict) else found
         for name, found in errors.items()
     }
-
-
-def _save(stored, data):
-    for name, value in data.items():
-        if name == "times":
-            value = ",".join(moment.strftime("%H:%M") for moment in value or ())
-        elif name in LISTS:
-            value = ",".join(str(item) for item in value)
-        setattr(stored, name, value)
-    reminders.reschedule(stored, current_user, utcnow())
-    db.session.commit()

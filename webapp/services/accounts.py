@@ -4,7 +4,7 @@ import contextlib
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from webapp.extensions import db
 from webapp.models import User, new_login_token
@@ -75,6 +75,20 @@ def update_profile(user, display_name, timezone):
     """Save the user's display name and time zone."""
     user.display_name = display_name
     user.timezone = timezone
+    db.session.commit()
+
+
+def password_matches(user, password):
+    """Whether `password` is the user's current one."""
+    try:
+        return password_hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def delete_account(user):
+    """Delete the user and, through the database's cascades, every row of theirs."""
+    db.session.execute(delete(User).where(User.id == user.id))
     db.session.commit()
 
 

@@ -46,7 +46,9 @@ LEAN_STEPS = {
     2: "well toward",
 }
 
-# Small things that fit in the gap before the next session.
+# The practices every person starts with (services.practices makes them their own list):
+# first the small ones that fit in the gap before the next session, then the longer ones.
+# Entries store these keys, so a key never changes once given.
 PRACTICES = {
     "breaths": "Three slow breaths",
     "water": "A glass of water",
@@ -54,7 +56,17 @@ PRACTICES = {
     "outside": "A step outside",
     "write": "One line written down",
     "colleague": "A word with a colleague",
+    "music": "Live music",
+    "nature": "Time in nature",
+    "reading": "A book that lifts me",
+    "joy": "Time with people who bring me joy",
+    "unclaimed": "Time that asks nothing of me",
+    "breathing": "Mindful breathing",
+    "movement": "Moving my body",
+    "consultation": "Peer supervision or consultation",
+    "therapy": "My own therapy",
 }
+MICRO_PRACTICES = frozenset({"breaths", "water", "stretch", "outside", "write"})
 
 HISTORY_DAYS = 14
 

@@ -5,13 +5,15 @@ and sending it (or, gently, not).
 Any number of dispatchers may run at once: a slot becomes a `ReminderDelivery` row whose
 (user, slot) key is unique, and only the dispatcher whose insert succeeded sends it.
 """
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
 from webapp.models import (
+    CareSettings,
     CheckIn,
     PracticeDone,
     PushSubscription,
@@ -20,6 +22,8 @@ from webapp.models import (
     User,
 )
 from webapp.services import schedule
+from webapp.services.care import notes_to_bring
+from webapp.services.practices import added_practice_names
 from webapp.services.push import (
     Action,
     Message,
@@ -95,6 +99,21 @@ def tell_if_quieter(user, now):
     settings.backoff_told = True
     db.session.commit()
     return True
+
+
+def save_plan(user, data, now):
+    """Store a plan as ReminderSettingsSchema loaded it (lists as comma-separated text)
+    and point it at its next slot."""
+    settings = settings_for(user)
+    for name, value in data.items():
+        if name == "times":
+            value = ",".join(moment.strftime("%H:%M") for moment in value or ())
+        elif isinstance(value, list | tuple | set | frozenset):
+            value = ",".join(str(item) for item in value)
+        setattr(settings, name, value)
+    reschedule(settings, user, now)
+    db.session.commit()
+    return settings
 
 
 def reschedule(settings, user, now):
@@ -220,12 +239,14 @@ def deliver(delivery_ids, now, *, vapid, session, secret, url):
         previous[user.id] = delivery
         sending.append((delivery, settings))
     devices = _subscriptions({delivery.user_id for delivery, _ in sending})
+    names = added_practice_names((delivery.user_id, delivery.practice) for delivery, _ in sending)
     db.session.commit()  # from here on, only the pushes and what became of them
     outcomes, retries = [], []
     for delivery, settings in sending:
         subscriptions = devices.get(delivery.user_id, [])
+        message = reminder_message(delivery, url, names.get((delivery.user_id, delivery.practice)))
         results = send_each(
-            subscriptions, reminder_message(delivery, url), _ttl(settings, now), "normal",
+            subscriptions, message, _ttl(settings, now), "normal",
             user_topic(delivery.user_id, secret), vapid=vapid, session=session,
         )
         for subscription, result in zip(subscriptions, results, strict=True):
@@ -237,9 +258,12 @@ def deliver(delivery_ids, now, *, vapid, session, secret, url):
     return retries
 
 
-def reminder_message(delivery, url):
-    """The notification for a delivery: warm words, the three actions, what they need."""
-    words = schedule.reminder_copy(delivery.practice, delivery.slot_sequence)
+def reminder_message(delivery, url, practice_name=None):
+    """The notification for a delivery: warm words, the three actions, what they need.
+
+    `practice_name` is what the person calls the practice, when it is one they added.
+    """
+    words = schedule.reminder_copy(delivery.practice, delivery.slot_sequence, practice_name)
     return Message(
         title=words.title,
         body=words.body,
@@ -321,8 +345,10 @@ def deliver_again(delivery_id, subscription_id, attempt, *, vapid, session, secr
     if delivery is None or subscription is None or delivery.status != "sent":
         return None
     settings = settings_for(db.session.get(User, delivery.user_id))
+    asked = (delivery.user_id, delivery.practice)
+    name = added_practice_names([asked]).get(asked)
     result = send(
-        subscription, reminder_message(delivery, url), _ttl(settings, delivery.sent_at),
+        subscription, reminder_message(delivery, url, name), _ttl(settings, delivery.sent_at),
         "normal", user_topic(delivery.user_id, secret),
         vapid=vapid, session=session, attempt=attempt,
     )
@@ -435,3 +461,89 @@ def _split(text):
 
 def _times(text):
     return (time.fromisoformat(part) for part in _split(text))
+
+
+# Before supervision ----------------------------------------------------------------------
+
+# When the reminder before supervision comes for someone with no end-of-day time.
+SUPERVISION_REMINDER_AT = time(17, 0)
+SUPERVISION_URL = "/supervision"
+
+
+def supervision_reminder_due(supervision_on, end_of_day, timezone):
+    """The moment of the reminder before a supervision: the day before, at the person's
+    end-of-day time (17:00 without one), on their own wall clock."""
+    return datetime.combine(
+        supervision_on - timedelta(days=1), end_of_day or SUPERVISION_REMINDER_AT,
+        tzinfo=ZoneInfo(timezone),
+    )
+
+
+def claim_supervision_reminders(now):
+    """Claim every reminder before supervision due by `now`, once; (user id, day) pairs.
+
+    Due from its moment until the supervision day begins (so one set up late the day
+    before still comes). Its slot key, "supervision:<date>", is a delivery like any
+    reminder's, so racing dispatchers send it once between them. Its status is its
+    own, so it never counts as an unanswered practice reminder.
+    """
+    today = now.date()
+    rows = db.session.execute(
+        select(CareSettings.supervision_on, User, ReminderSettings.end_of_day)
+        .join(User, User.id == CareSettings.user_id)
+        .outerjoin(ReminderSettings, ReminderSettings.user_id == User.id)
+        .where(
+            CareSettings.supervision_reminder,
+            CareSettings.supervision_on.between(today, today + timedelta(days=2)),
+        )
+    ).all()
+    slots = []
+    for day, user, end_of_day in rows:
+        due = supervision_reminder_due(day, end_of_day, user.timezone)
+        if due <= now < datetime.combine(day, time.min, tzinfo=ZoneInfo(user.timezone)):
+            slots.append({
+                "user_id": user.id, "slot_key": f"supervision:{day.isoformat()}", "due_at": due,
+                "slot_day": day - timedelta(days=1), "slot_sequence": 0,
+                "status": "supervision", "created_at": now, "sent_at": now,
+            })
+    claimed = []
+    if slots:
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        claimed = db.session.execute(
+            insert(ReminderDelivery)
+            .on_conflict_do_nothing(index_elements=["user_id", "slot_key"])
+            .returning(ReminderDelivery.user_id, ReminderDelivery.slot_day),
+            slots,
+        ).all()
+    db.session.commit()
+    return [(user_id, slot_day + timedelta(days=1)) for user_id, slot_day in claimed]
+
+
+def remind_of_supervision(now, *, vapid, session):
+    """Send the reminders before supervision that fell due: each once, to every device."""
+    outcomes = []
+    for user_id, day in claim_supervision_reminders(now):
+        user = db.session.get(User, user_id)
+        subscriptions = _subscriptions({user_id}).get(user_id, [])
+        until = datetime.combine(day, time.min, tzinfo=ZoneInfo(user.timezone))
+        ttl = max(int((until - now).total_seconds()), 60)
+        results = send_each(
+            subscriptions, supervision_message(notes_to_bring(user), day), ttl, "normal",
+            vapid=vapid, session=session,
+        )
+        outcomes += zip(subscriptions, results, strict=True)
+    record_deliveries(outcomes)
+    db.session.commit()
+
+
+def supervision_message(count, day):
+    """The notification the day before supervision: how many notes there are to bring."""
+    if count == 0:
+        title = "Supervision tomorrow"
+        body = "Nothing on your list yet: anything from the week to add?"
+    else:
+        title = f"Supervision tomorrow: {count} {'note' if count == 1 else 'notes'} to bring"
+        body = "Your list is ready to look over."
+    return Message(title=title, body=body, tag=f"tend-supervision-{day.isoformat()}",
+                   url=SUPERVISION_URL)

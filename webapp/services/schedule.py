@@ -341,6 +341,24 @@ INVITATIONS = {
               "A word or two for how you feel right now?"),
     "colleague": ("A friendly word with a colleague, perhaps?",
                   "Is there someone nearby you could say hello to?"),
+    "music": ("Is there some live music you could look forward to?",
+              "A gig, a choir, a busker: music in the room can refill you."),
+    "nature": ("Some time among trees or by the water, when you can?",
+               "Where is the nearest bit of green you could wander into?"),
+    "reading": ("A few pages of a book that lifts you?",
+                "The book on your nightstand might be good company tonight."),
+    "joy": ("Who makes you laugh? Maybe some time with them soon.",
+            "Time with people who light you up counts as care too."),
+    "unclaimed": ("Some time that belongs to nobody but you?",
+                  "An hour with nothing to do for anyone, when you can find one."),
+    "breathing": ("A minute of noticing your breath, just as it is.",
+                  "Breathe in, breathe out, and only notice."),
+    "movement": ("A short walk, a dance, a stretch: whatever your body likes.",
+                 "How about moving a little, in any way that feels good?"),
+    "consultation": ("Is there something to take to a peer or to supervision?",
+                     "A colleague's view can lighten what you carry."),
+    "therapy": ("Your own therapy is care too. Is a session on the calendar?",
+                "Room for your own story matters as well."),
 }
 
 CHECK_IN_INVITATIONS = (
@@ -349,8 +367,18 @@ CHECK_IN_INVITATIONS = (
 )
 
 
-def reminder_copy(practice, index):
-    """Warm words for a reminder offering `practice`; `index` varies the wording."""
-    lines = INVITATIONS.get(practice, CHECK_IN_INVITATIONS)
+def own_invitations(name):
+    """Words for a practice the person added, which only its name can say anything about."""
+    return (f"From your own list: {name}. Only if it feels right.",
+            f"Maybe a good moment for this one: {name}.")
+
+
+def reminder_copy(practice, index, name=None):
+    """Warm words for a reminder offering `practice` (`name`: what the person calls a
+    practice they added); `index` varies the wording."""
+    if practice in INVITATIONS:
+        lines = INVITATIONS[practice]
+    else:
+        lines = own_invitations(name) if practice and name else CHECK_IN_INVITATIONS
     title = TITLES[index % len(TITLES)]
     return ReminderCopy(title, lines[index // len(TITLES) % len(lines)])

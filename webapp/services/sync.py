@@ -20,19 +20,45 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import CheckIn, PracticeDone, User
+from webapp.models import (
+    Break,
+    CheckIn,
+    PracticeDone,
+    Reflection,
+    ReframeMark,
+    SupervisionNote,
+    User,
+)
 from webapp.schemas import (
     CREATED,
     REJECTED,
     UNCHANGED,
     UPDATED,
+    BreakSchema,
     CheckInSchema,
     PracticeDoneSchema,
+    ReflectionSchema,
+    ReframeMarkSchema,
+    SupervisionNoteSchema,
+    validating_for,
 )
 
 ENTRY_KINDS = {
     "checkin": (CheckIn, CheckInSchema),
     "practice_done": (PracticeDone, PracticeDoneSchema),
+    "reflection": (Reflection, ReflectionSchema),
+    "reframe_mark": (ReframeMark, ReframeMarkSchema),
+    "supervision_note": (SupervisionNote, SupervisionNoteSchema),
+    "break": (Break, BreakSchema),
+}
+# How each kind is named where entries still on the phone are listed (history).
+ENTRY_LABELS = {
+    "checkin": "A check-in",
+    "practice_done": "A practice done",
+    "reflection": "A reflection on a stuck case",
+    "reframe_mark": "A reframe that helped",
+    "supervision_note": "A note for supervision",
+    "break": "A break",
 }
 
 FOREIGN_ID_ERRORS = {"id": ["This id cannot be used; create the entry with a new id."]}
@@ -67,13 +93,14 @@ def save_entries(user, submissions):
     """
     if not submissions:
         return []
-    try:
-        results = _apply_batch(user, submissions)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        results = _apply_batch(user, submissions)
-        db.session.commit()
+    with validating_for(user):
+        try:
+            results = _apply_batch(user, submissions)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            results = _apply_batch(user, submissions)
+            db.session.commit()
     return results
 
 

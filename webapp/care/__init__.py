@@ -1,0 +1,273 @@
+"""Supervision notes (what to bring to the next meeting) and the leave clock.
+
+Notes and breaks are entries: every write goes through services.sync, and each form
+carries what the service worker needs to keep it on the phone when there is no
+network (`entry_kind`, the entry's `id`, and `entry_action` for a change). An htmx
+write answers into a status area next to its form and refreshes the lists out of band,
+so the worker's "saved on this phone" lands in the same place as the server's answer.
+"""
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from webapp.extensions import htmx
+from webapp.forms import form_fields, identifiers_to_confirm
+from webapp.pages import personal_pages
+from webapp.schemas import SupervisionDateSchema
+from webapp.services.care import (
+    breaks_of,
+    care_settings,
+    checkin_summary,
+    find_break,
+    find_note,
+    leave_clock_for,
+    save_supervision_date,
+    supervision_notes,
+)
+from webapp.services.checkins import find_checkin
+from webapp.services.clock import utcnow
+from webapp.services.sync import FOREIGN_ID_ERRORS, REJECTED, change_entry, save_entry
+
+bp = personal_pages(Blueprint("care", __name__))
+
+NOTE_FIELDS = ("id", "text", "about_kind", "about_id")
+BREAK_FIELDS = ("id", "first_day", "last_day", "note")
+
+
+# Supervision notes ------------------------------------------------------------------------
+
+
+@bp.get("/supervision")
+def supervision():
+    """The notes to bring, those discussed, and the next supervision's date."""
+    return _supervision_page({}, {}, [])
+
+
+@bp.post("/supervision/notes")
+def create_note():
+    """Write a thought for supervision, on this page or from a check-in's page."""
+    submitted = form_fields(request.form, NOTE_FIELDS)
+    checkin = _checkin_about(submitted)
+    findings = identifiers_to_confirm(request.form, "text")
+    if findings:
+        return _note_refused(submitted, checkin, {}, findings)
+    result = save_entry(current_user, "supervision_note", _new_entry(submitted))
+    if result.status == REJECTED:
+        if result.errors == FOREIGN_ID_ERRORS:
+            abort(404)
+        return _note_refused(submitted, checkin, result.errors)
+    if htmx:
+        return _note_answer(checkin, {}, [], saved=True)
+    if checkin is not None:
+        flash("Added to your notes for supervision.")
+        return redirect(url_for("checkins.show", entry_id=checkin.id))
+    return redirect(url_for("care.supervision"))
+
+
+@bp.post("/supervision/notes/<uuid:note_id>/discussed")
+def mark_note(note_id):
+    """Mark a note discussed (with the moment it was), or, with no moment, not yet."""
+    note = _live_note(note_id)
+    changes = form_fields(request.form, ("discussed_at",))
+    result = change_entry(current_user, "supervision_note", note, changes, utcnow())
+    if result.status == REJECTED:
+        return _lists_answer("That didn't change: reload the page and try again.", 422)
+    return _lists_answer(
+        "Moved to discussed." if note.discussed_at else "Back on the list to bring."
+    )
+
+
+@bp.post("/supervision/notes/<uuid:note_id>/delete")
+def delete_note(note_id):
+    """Delete a note (kept as a tombstone so other devices learn of it)."""
+    note = _live_note(note_id)
+    change_entry(current_user, "supervision_note", note, {"deleted": True}, utcnow())
+    return _lists_answer("Note deleted.")
+
+
+@bp.post("/supervision/date")
+def supervision_date():
+    """Keep the date of the next supervision, and the reminder the day before."""
+    submitted = form_fields(request.form, ("supervision_on", "supervision_reminder"))
+    try:
+        data = SupervisionDateSchema().load(submitted)
+    except ValidationError as error:
+        return _supervision_page({}, {}, [], submitted, error.normalized_messages()), 422
+    save_supervision_date(current_user, data["supervision_on"], data["supervision_reminder"])
+    flash("Supervision date saved." if data["supervision_on"] else "Supervision date cleared.")
+    return redirect(url_for("care.supervision", _anchor="next-supervision"))
+
+
+@bp.app_template_global()
+def bring_form(checkin):
+    """The check-in page's "Bring to supervision" form, as it first appears."""
+    return _bring_form(checkin, None)
+
+
+@bp.app_template_global()
+def utc_now_iso():
+    """Now, for a form that records the moment it was sent (e.g. "discussed")."""
+    return utcnow().isoformat()
+
+
+@bp.app_template_filter()
+def calendar_day(day):
+    """A date with its year, e.g. '1 July 2026'."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def _supervision_page(submitted, errors, findings, date_values=None, date_errors=None):
+    """The supervision page, with the new-note form and the date form as typed (and
+    what stopped each saving)."""
+    settings = care_settings(current_user)
+    dates = date_values or {
+        "supervision_on": settings.supervision_on.isoformat()
+        if settings and settings.supervision_on else "",
+        "supervision_reminder": settings.supervision_reminder if settings else False,
+    }
+    return render_template(
+        "care/supervision.html", notes=supervision_notes(current_user),
+        form={"prefix": "new-note", "text": submitted.get("text"), "errors": errors,
+              "findings": findings, "new_id": uuid.uuid4()},
+        dates=dates, settings=settings,
+        date_errors=date_errors or {},
+    )
+
+
+def _checkin_about(submitted):
+    """The check-in a new note is about, when it is one of the person's live ones."""
+    if submitted.get("about_kind") != "checkin" or not submitted.get("about_id"):
+        return None
+    try:
+        entry_id = uuid.UUID(submitted["about_id"])
+    except ValueError:
+        return None
+    checkin = find_checkin(current_user, entry_id)
+    return checkin if checkin is not None and not checkin.deleted else None
+
+
+def _note_refused(submitted, checkin, errors, findings=()):
+    """A note not saved (bad input, or text to confirm): the form again, as typed."""
+    if htmx:
+        return _note_answer(checkin, errors, findings, text=submitted.get("text")), 422
+    if checkin is not None:
+        return render_template(
+            "checkins/show.html", entry=checkin, errors={}, saved=None,
+            bring=_bring_form(checkin, submitted.get("text"), errors, findings),
+        ), 422
+    return _supervision_page(submitted, errors, findings), 422
+
+
+def _note_answer(checkin, errors, findings, text=None, saved=False):
+    """An htmx answer to a new note: a word in the status area, and the field again."""
+    if checkin is not None:
+        form = _bring_form(checkin, text, errors, findings)
+    else:
+        form = {"prefix": "new-note", "text": text, "errors": errors, "findings": findings,
+                "new_id": uuid.uuid4()}
+    return render_template(
+        "care/_note_answer.html", form=form, saved=saved, held_back=bool(errors or findings),
+        notes=supervision_notes(current_user) if saved and checkin is None else None,
+    )
+
+
+def _bring_form(checkin, text, errors=None, findings=()):
+    """What the check-in page's "Bring to supervision" form shows."""
+    return {
+        "prefix": "bring", "checkin": checkin, "errors": errors or {}, "findings": findings,
+        "text": text if text is not None else checkin_summary(checkin, current_user.timezone),
+        "new_id": uuid.uuid4(),
+    }
+
+
+def _lists_answer(message, status=200):
+    """After a change to a note: its status word, and the lists again (htmx), or the page."""
+    if htmx:
+        return render_template(
+            "care/_lists_answer.html", message=message, notes=supervision_notes(current_user)
+        ), status
+    flash(message)
+    return redirect(url_for("care.supervision"))
+
+
+def _live_note(note_id):
+    """The person's live note, or 404 for anything missing, deleted or not theirs."""
+    note = find_note(current_user, note_id)
+    if note is None:
+        abort(404)
+    return note
+
+
+# The leave clock --------------------------------------------------------------------------
+
+
+@bp.get("/breaks")
+def breaks():
+    """Days since the last real break, the form to log one, and the breaks logged."""
+    return _breaks_page({}, {}, [])
+
+
+@bp.post("/breaks")
+def create_break():
+    """Log a real break."""
+    submitted = form_fields(request.form, BREAK_FIELDS)
+    findings = identifiers_to_confirm(request.form, "note")
+    if findings:
+        return _break_refused(submitted, {}, findings)
+    result = save_entry(current_user, "break", _new_entry(submitted))
+    if result.status == REJECTED:
+        if result.errors == FOREIGN_ID_ERRORS:
+            abort(404)
+        return _break_refused(submitted, result.errors)
+    return _breaks_answer("Break added.", empty_form=True)
+
+
+@bp.post("/breaks/<uuid:break_id>/delete")
+def delete_break(break_id):
+    """Delete a break (kept as a tombstone so other devices learn of it)."""
+    entry = find_break(current_user, break_id)
+    if entry is None:
+        abort(404)
+    change_entry(current_user, "break", entry, {"deleted": True}, utcnow())
+    return _breaks_answer("Break deleted.", empty_form=False)
+
+
+def _breaks_page(submitted, errors, findings):
+    """The leave-clock page, with the new-break form as typed (and its errors)."""
+    logged = breaks_of(current_user)
+    return render_template(
+        "care/breaks.html", breaks=logged, clock=leave_clock_for(current_user, logged, utcnow()),
+        new_id=uuid.uuid4(), submitted=submitted, errors=errors, findings=findings,
+    )
+
+
+def _break_refused(submitted, errors, findings=()):
+    """A break not saved: the form again as typed, with what to change next to the field."""
+    if htmx:
+        return render_template(
+            "care/_break_answer.html", submitted=submitted, errors=errors, findings=findings,
+            message="Not saved yet.", lists=False,
+        ), 422
+    return _breaks_page(submitted, errors, findings), 422
+
+
+def _breaks_answer(message, empty_form):
+    """After a change: a word in the status area, the clock and list again, and the
+    form emptied if it was just saved; or the page again without htmx."""
+    if not htmx:
+        flash(message)
+        return redirect(url_for("care.breaks"))
+    logged = breaks_of(current_user)
+    return render_template(
+        "care/_break_answer.html", message=message, lists=True, breaks=logged,
+        clock=leave_clock_for(current_user, logged, utcnow()),
+        submitted={} if empty_form else None, errors={}, findings=[],
+    )
+
+
+def _new_entry(submitted):
+    """A new entry's payload: the fields as sent, stamped with the server's time."""
+    now = utcnow().isoformat()
+    return submitted | {"created_at": now, "updated_at": now}
