@@ -6,8 +6,8 @@ one run.
 
 What it does, all on 127.0.0.1 and bounded in time:
   1. makes a temporary instance folder (fresh SQLite tend.db) and migrates it;
-  2. starts gunicorn twice with identical settings, one for bench/hello.py and one
-     for Tend (wsgi:app), each on a free port;
+  2. starts gunicorn three times with identical settings, for bench/hello.py, for
+     Tend (wsgi:app) and for bench/floor.py, each on a free port;
   3. registers a user over HTTP and keeps the session cookie and CSRF token;
   4. warms both servers up, then for each round loads hello (GET /) and then the
      check-in write (POST /checkins, a fresh uuid4 per request) with wrk for the
@@ -36,7 +36,10 @@ which is the same as
     .venv/bin/python bench/http_checkin.py --duration 10 --warmup 3 --rounds 3 \
         --connections 8 --workers 2 --threads 1 --worker-class sync
 
-Rounds alternate hello and check-in, and the medians are compared. The table also shows
+Rounds alternate hello, the check-in and a floor (bench/floor.py: Tend with one route
+that accepts the same signed-in htmx POST and does nothing with it), and the medians are
+compared. The floor is the most any check-in could reach on this stack: it pays for the
+session, the sign-in, CSRF and the response hooks, and nothing else. The table also shows
 the CPU each side used: if other processes were busy during a load ("other" column),
 the script says so, because then the throughputs are low and noisy.
 """
@@ -414,29 +417,36 @@ def main(argv=None):
         )
         hello = Server("hello", BENCH, "hello:app", free_port(), args, env, tmp)
         tend = Server("tend", REPO, "wsgi:app", free_port(), args, env, tmp)
-        servers = [hello, tend]
+        floor = Server("floor", BENCH, "floor:app", free_port(), args, env, tmp)
+        servers = [hello, tend, floor]
         for server in servers:
             server.start()
         hello.wait_ready("/")
         tend.wait_ready("/register")
+        floor.wait_ready("/register")
 
         cookie, token = sign_up(tend.port)
         common = {"User-Agent": USER_AGENT}
-        hello_lua, checkin_lua = tmp / "hello.lua", tmp / "checkin.lua"
-        write_lua(hello_lua, "hello", "/", common)
-        write_lua(checkin_lua, "checkin", "/checkins", common | {
+        signed_in = common | {
             "Content-Type": "application/x-www-form-urlencoded",
             "HX-Request": "true",
             "X-CSRFToken": token,
             "Cookie": cookie,
-        })
+        }
+        hello_lua, checkin_lua = tmp / "hello.lua", tmp / "checkin.lua"
+        floor_lua = tmp / "floor.lua"
+        write_lua(hello_lua, "hello", "/", common)
+        write_lua(checkin_lua, "checkin", "/checkins", signed_in)
+        # The same request body as a check-in, to a route that does nothing with it.
+        write_lua(floor_lua, "checkin", "/bench/noop", signed_in)
 
         db_path = instance / "tend.db"
         if args.warmup:
             run_wrk(hello_lua, hello, args, args.warmup)
             run_wrk(checkin_lua, tend, args, args.warmup)
+            run_wrk(floor_lua, floor, args, args.warmup)
 
-        results = {"hello": [], "checkin": []}
+        results = {"hello": [], "checkin": [], "floor": []}
         problems = []
         for _ in range(args.rounds):
             results["hello"].append(run_wrk(hello_lua, hello, args, args.duration))
@@ -446,6 +456,7 @@ def main(argv=None):
             time.sleep(2)  # requests still in flight when wrk stopped may yet commit
             result["rows_written"] = count_checkins(db_path) - before
             results["checkin"].append(result)
+            results["floor"].append(run_wrk(floor_lua, floor, args, args.duration))
             # Every counted 200 must be a new row; at most one in-flight request per
             # connection can have landed after wrk stopped counting.
             if not result["ok"] <= result["rows_written"] <= result["ok"] + args.connections:
@@ -477,6 +488,10 @@ def main(argv=None):
     print(f"\nratio per round: {per_round}")
     print(f"ratio check-in / hello (medians) = {checkin_rps:.0f} / {hello_rps:.0f} = {ratio:.1%} "
           f"(budget >= {args.budget:.0%}): {verdict}")
+    floor_rps = statistics.median(r["rps"] for r in results["floor"])
+    print(f"floor: a signed-in POST that does nothing / hello = {floor_rps:.0f} / "
+          f"{hello_rps:.0f} = {floor_rps / hello_rps:.1%} (the most any check-in on this stack "
+          "could reach)")
     cost = (statistics.median(r["cpu_ms_per_req"] for r in results["hello"])
             / statistics.median(r["cpu_ms_per_req"] for r in results["checkin"]))
     print(f"server CPU per request, hello / check-in = {cost:.1%} (the ratio a CPU-bound "
@@ -507,7 +522,7 @@ def report(args, results, kept):
           f"load average at the end {os.getloadavg()[0]:.2f}")
     print(f"gunicorn -k {args.worker_class} -w {args.workers} --threads {args.threads}; "
           f"wrk -t {args.wrk_threads} -c {args.connections} -d {args.duration}s, "
-          f"{args.rounds} round(s) of hello then check-in")
+          f"{args.rounds} round(s) of hello, check-in, then the no-op floor")
     if kept:
         print(f"kept: {kept}")
     header = (f"{'target':<22}{'round':>6}{'req/s':>8}{'p50 ms':>8}{'p90 ms':>8}"
@@ -515,7 +530,8 @@ def report(args, results, kept):
               f"{'rows':>7}{'srv cpu':>8}{'wrk cpu':>8}{'ms cpu/req':>11}{'other':>6}")
     print(header)
     print("-" * len(header))
-    labels = {"hello": "GET / (hello.py)", "checkin": "POST /checkins (Tend)"}
+    labels = {"hello": "GET / (hello.py)", "checkin": "POST /checkins (Tend)",
+              "floor": "POST no-op (floor.py)"}
     for name, runs in results.items():
         for i, run in enumerate(runs, 1):
             rows = run.get("rows_written", "")
