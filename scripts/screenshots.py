@@ -48,6 +48,8 @@ def main(out_dir="docs", scheme="light"):
         page.screenshot(path=out / f"card-{scheme}.png")
         page.goto("/history")
         page.screenshot(path=out / f"history-{scheme}.png")
+        page.goto("/insights")
+        page.screenshot(path=out / f"insights-{scheme}.png")
         browser.close()
     server.shutdown()
 

@@ -15,12 +15,15 @@ from webapp.extensions import db
 from webapp.models import CareSettings, CheckIn, Practice, PracticeDone, ReminderSettings, User
 from webapp.services import imports
 from webapp.services.exports import CSV_COLUMNS
+from webapp.services.pulse import STATEMENTS
 from webapp.services.reframes import CARDS
 from webapp.services.sync import ENTRY_KINDS, save_entries, user_tag
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CARD = next(iter(CARDS))
 DAYLIO_HEADER = "full_date,date,weekday,time,mood,activities,note_title,note\n"
+PULSE_ANSWERS = {"gave_back": 4, "made_difference": 5, "worn_out": 2, "kept_up": 4,
+                 "stories_followed": 1, "on_edge": 3}
 
 
 def stamp(minutes=0):
@@ -52,6 +55,7 @@ def some_of_everything(app, email="sam@example.org"):
                               "about_kind": "checkin", "about_id": checkin}),
         ("break", {"id": str(uuid.uuid4()), "first_day": "2026-02-01",
                    "last_day": "2026-02-07", "note": "@ the sea"}),
+        ("pulse", {"id": str(uuid.uuid4()), "answers": PULSE_ANSWERS, "note": "-ish week"}),
     )
     return checkin
 
@@ -164,11 +168,18 @@ def test_the_csv_has_fixed_columns_numbers_as_numbers_and_no_formulas(app, membe
     assert by_kind["supervision_note"]["text"] == "'+ why the freeze?"
     assert by_kind["break"]["note"] == "'@ the sea"
     assert by_kind["break"]["tank"] == ""
+    pulse = by_kind["pulse"]
+    assert {key: pulse[f"pulse_{key}"] for key in PULSE_ANSWERS} == {
+        key: str(value) for key, value in PULSE_ANSWERS.items()}  # numbers, not labels
+    assert (pulse["week_start"], pulse["note"], pulse["tank"]) == ("2026-03-02", "'-ish week", "")
+    assert by_kind["break"]["pulse_gave_back"] == ""
 
 
 def test_every_field_of_every_kind_has_a_csv_column():
+    # A pulse's answers are spread out, one column per statement (pulse_<key>).
     for _, schema in ENTRY_KINDS.values():
-        assert set(schema().fields) - {"deleted"} <= set(CSV_COLUMNS)
+        assert set(schema().fields) - {"deleted", "answers"} <= set(CSV_COLUMNS)
+    assert {f"pulse_{statement.key}" for statement in STATEMENTS} <= set(CSV_COLUMNS)
 
 
 def test_an_export_holds_only_the_persons_own_entries(app, member, other_member):

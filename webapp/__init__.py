@@ -38,6 +38,7 @@ def create_app(config=None):
         auth,
         care,
         checkins,
+        insights,
         practices,
         pwa,
         reflect,
@@ -58,6 +59,7 @@ def create_app(config=None):
     app.register_blueprint(practices.bp)
     app.register_blueprint(reflect.bp)
     app.register_blueprint(care.bp)
+    app.register_blueprint(insights.bp)
     from webapp.tasks import init_tasks
 
     init_tasks(app)

@@ -326,3 +326,19 @@ class CareSettings(db.Model):
     supervision_reminder: Mapped[bool] = mapped_column(default=False)
     support_region: Mapped[str | None] = mapped_column(String(8))
     support_lines: Mapped[list | None] = mapped_column(JSON)  # [{"name", "number", "note"}]
+
+
+class Pulse(Entry, db.Model):
+    """A weekly pulse (services.pulse): the answers to its statements, {key: 1..5}, for
+    the local week starting on `week_start` (a Monday), and an optional note.
+
+    The answers are one JSON object rather than a column per statement: the statements
+    are data (services.pulse.STATEMENTS), checked by the schema, so one added later
+    needs no migration, and an entry always carries its answers whole.
+    """
+
+    __tablename__ = "pulses"
+
+    week_start: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(280))

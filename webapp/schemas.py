@@ -6,7 +6,7 @@ import base64
 import binascii
 import itertools
 import re
-from datetime import time, timedelta
+from datetime import UTC, time, timedelta
 from zoneinfo import available_timezones
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -34,6 +34,8 @@ from webapp.services.care import (
 from webapp.services.checkins import PRACTICES
 from webapp.services.clock import utcnow
 from webapp.services.practices import known_keys
+from webapp.services.pulse import HIGHEST, LOWEST, STATEMENT_KEYS, week_of
+from webapp.services.pulse import NOTE_LENGTH as PULSE_NOTE_LENGTH
 from webapp.services.reflect import ANSWER_LENGTH, MAX_PROBLEMS, NEXT_STEP_LENGTH, WHOSE
 from webapp.services.reframes import CARDS
 from webapp.services.support import MAX_OWN_LINES, REGIONS
@@ -597,6 +599,145 @@ class BreakEntrySchema(BreakSchema):
     kind = _kind_field("break")
 
 
+# The weekly pulse ----------------------------------------------------------------------
+
+PULSE_SCALE = f"from {LOWEST} (not at all) to {HIGHEST} (very much)"
+PULSE_ANSWER_PREFIX = "answers."
+FAR_TIME = "This time is too far from today to find its week; check the device's clock."
+
+
+class PulseAnswers(fields.Dict):
+    """A pulse's answers, {statement key: 1..5}: every statement answered, no other key.
+
+    Errors name the statement they are about ({"gave_back": [...]}), which PulseSchema
+    spreads out as "answers.gave_back", so a form shows each next to its statement.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(), values=fields.Integer(), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise self.make_error("invalid")
+        errors = {
+            str(key): ["This is not one of the pulse's statements."]
+            for key in value if key not in STATEMENT_KEYS
+        }
+        answers = {}
+        for key in STATEMENT_KEYS:
+            answer = _pulse_answer(value.get(key))
+            if value.get(key) in (None, ""):
+                errors[key] = [f"Choose an answer for this one, {PULSE_SCALE}."]
+            elif answer is None:
+                errors[key] = [f"Answer with a whole number {PULSE_SCALE}."]
+            else:
+                answers[key] = answer
+        if errors:
+            raise ValidationError(errors)
+        return answers
+
+
+def _pulse_answer(value):
+    """An answer as a whole number 1..5 (it may come as form text), or None if it is not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]\s*", value):
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and LOWEST <= value <= HIGHEST:
+        return value
+    return None
+
+
+class PulseSchema(EntrySchema):
+    """This week's pulse (services.pulse), from the HTML form, the outbox or the sync API.
+
+    The answers arrive as one `answers` object or, from a form (and the outbox, which
+    sends the form's fields), one "answers.<key>" field per statement; those, when
+    present, change the answers they name. `week_start` is the Monday of the person's
+    local week when the pulse was taken: worked out here from `created_at` and their
+    time zone (see validating_for) when not sent, and kept as it was once stored.
+    """
+
+    answers = PulseAnswers(
+        required=True,
+        error_messages=_required(f"Answer each statement, {PULSE_SCALE}.")
+        | {"invalid": "Send the answers as an object of statements and answers from 1 to 5."},
+    )
+    week_start = fields.Date(
+        allow_none=True,
+        load_default=None,
+        error_messages={"invalid": "Give the week's Monday as a date, e.g. 2026-11-16."},
+    )
+    note = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(
+            max=PULSE_NOTE_LENGTH, error=f"Keep the note to {PULSE_NOTE_LENGTH} characters."
+        ),
+    )
+
+    @pre_load
+    def answers_from_form(self, data, **kwargs):
+        """Gather "answers.<key>" fields into the answers, over any answers sent whole."""
+        if not isinstance(data, dict):
+            return data
+        named = [name for name in data if name.startswith(PULSE_ANSWER_PREFIX)]
+        if not named:
+            return data
+        data = dict(data)
+        answers = data.get("answers")
+        answers = dict(answers) if isinstance(answers, dict) else {}
+        for name in named:
+            answers[name[len(PULSE_ANSWER_PREFIX):]] = data.pop(name)
+        data["answers"] = answers
+        return data
+
+    @validates_schema
+    def validate_week(self, data, **kwargs):
+        """A given week starts on a Monday, around the day the pulse was taken (any zone)."""
+        week, created = data.get("week_start"), data.get("created_at")
+        if week is None or created is None:
+            return
+        try:
+            day = created.astimezone(UTC).date()
+        except OverflowError:
+            raise ValidationError(FAR_TIME, "created_at") from None
+        if week.weekday() != 0 or not week - timedelta(days=1) <= day <= week + timedelta(days=7):
+            raise ValidationError(
+                "The week starts on the Monday of the week the pulse was taken.", "week_start"
+            )
+
+    @post_load
+    def week_from_created(self, data, **kwargs):
+        """A new pulse belongs to the person's local week when it was taken."""
+        if data.get("week_start") is None and "created_at" in data:  # not when only the id
+            user = Context.get({}).get("user")
+            try:
+                data["week_start"] = week_of(data["created_at"], user.timezone if user else "UTC")
+            except OverflowError:
+                raise ValidationError(FAR_TIME, "created_at") from None
+        return data
+
+    def handle_error(self, error, data, **kwargs):
+        """Name each answer's errors after its statement: "answers.gave_back"."""
+        messages = dict(error.messages)
+        answers = messages.pop("answers", None)
+        if isinstance(answers, dict):
+            for key, found in answers.items():
+                messages[f"{PULSE_ANSWER_PREFIX}{key}"] = found
+        elif answers is not None:
+            messages["answers"] = answers
+        raise ValidationError(messages) from error
+
+
+class PulseEntrySchema(PulseSchema):
+    """A weekly pulse as the sync API carries it both ways: its fields and its kind."""
+
+    kind = _kind_field("pulse")
+
+
 class SupervisionDateSchema(FormSchema):
     """The next supervision's date, and whether to be reminded the day before."""
 
@@ -661,6 +802,7 @@ class SyncRequestSchema(Schema):
                 ReframeMarkEntrySchema,
                 SupervisionNoteEntrySchema,
                 BreakEntrySchema,
+                PulseEntrySchema,
             ),
             error_messages=dict.fromkeys(
                 ("invalid", "null"), "Each entry is an object holding its fields."

@@ -22,11 +22,11 @@ PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
 WORKER_MODULES = ("caching", "outbox", "sync", "push")
 # The signed-in pages the worker keeps, so they open and save with no network even
 # before a first visit: the check-in as soon as someone signs in; the rest (the support
-# page with their own numbers, the reflect tools and the styles they need) from the
-# next page on, so that the first visit stays small.
+# page with their own numbers, the reflect tools, the week's insights and the styles
+# they need) from the next page on, so that the first visit stays small.
 MAIN_PAGES = ("checkins.home",)
 LATER_PAGES = ("support.crisis", "reflect.hub", "reflect.stuck", "reflect.reframes",
-               "care.supervision", "care.breaks")
+               "reflect.pulse", "care.supervision", "care.breaks", "insights.overview")
 LATER_FILES = ("css/more.css",)
 WORKER_FOLDER = os.path.join(os.path.dirname(__file__), "..", "..", "service_worker")
 

@@ -1,4 +1,5 @@
-"""Reflect: the hub, "Stuck with a case?" (the four filter questions) and reframe cards."""
+"""Reflect: the hub, "Stuck with a case?" (the four filter questions), reframe cards and
+the weekly pulse."""
 import itertools
 import uuid
 
@@ -8,8 +9,23 @@ from flask_login import current_user
 from webapp.extensions import htmx
 from webapp.forms import form_fields, identifiers_to_confirm
 from webapp.pages import personal_pages
+from webapp.schemas import PULSE_ANSWER_PREFIX
 from webapp.services.clock import utcnow
 from webapp.services.guard import find_identifiers
+from webapp.services.pulse import (
+    AREA_MAX,
+    AREA_SHORT,
+    AREAS,
+    SCALE,
+    STATEMENTS,
+    TREND_WEEKS,
+    find_pulse,
+    pulse_id_taken,
+    this_weeks_pulse,
+    week_of,
+    week_words,
+    weekly_pulse,
+)
 from webapp.services.reflect import (
     ANSWER_LENGTH,
     MAX_PROBLEMS,
@@ -220,3 +236,109 @@ def _situation():
 
 def _card_url(key, situation):
     return url_for("reflect.reframes", key=key, situation=situation)
+
+
+# The weekly pulse ----------------------------------------------------------------------
+
+
+@bp.get("/pulse")
+def pulse():
+    """This week's pulse to take (or to change, if taken), and the last weeks in words."""
+    now = utcnow()
+    return _pulse_page(_pulse_form(this_weeks_pulse(current_user, now), now), now)
+
+
+@bp.post("/pulse")
+def save_pulse():
+    """Save this week's pulse: taken again in the same week, it changes that week's."""
+    now = utcnow()
+    submitted = _submitted_pulse(request.form)
+    current = this_weeks_pulse(current_user, now)
+    findings = identifiers_to_confirm(request.form, "note")
+    if findings:
+        return _pulse_refused(submitted, current, now, {}, findings)
+    result = _write_pulse(submitted, current, now)
+    if result.status == REJECTED:
+        if result.errors == FOREIGN_ID_ERRORS:
+            abort(404)
+        return _pulse_refused(submitted, current, now, result.errors)
+    if not htmx:
+        flash("This week's pulse is saved. Thank you for checking in with yourself.")
+        return redirect(url_for("reflect.pulse"))
+    return render_template("reflect/_pulse_answer.html", saved=True,
+                           form=_pulse_form(result.entry, now), **_trend(now))
+
+
+def _write_pulse(submitted, current, now):
+    """Change the pulse the form names, or this week's if the form was a fresh one (a
+    second tab, a page kept from before); else make this week's."""
+    entry = find_pulse(current_user, submitted.get("id"))
+    if entry is None and current is not None and _fresh_id(submitted.get("id")):
+        entry = current
+    if entry is not None:
+        changes = {name: value for name, value in submitted.items() if name != "id"}
+        return change_entry(current_user, "pulse", entry, changes | {"deleted": False}, now)
+    stamp = now.isoformat()
+    return save_entry(current_user, "pulse", submitted | {"created_at": stamp,
+                                                          "updated_at": stamp})
+
+
+def _fresh_id(entry_id):
+    """Whether this is a well-formed id that no entry has yet."""
+    try:
+        uuid.UUID(str(entry_id))
+    except ValueError:
+        return False
+    return not pulse_id_taken(entry_id)
+
+
+def _submitted_pulse(form):
+    """The form's id, note and answers ("answers.<key>", as the outbox sends them too)."""
+    names = ["id", "note", *(name for name in form if name.startswith(PULSE_ANSWER_PREFIX))]
+    return form_fields(form, names)
+
+
+def _pulse_form(entry, now, submitted=None, errors=None, findings=()):
+    """What the pulse form shows: a stored pulse to change, or a fresh one; with the
+    answers as typed, and what stopped them saving, after a refusal."""
+    if entry is not None:
+        shown = {f"{PULSE_ANSWER_PREFIX}{key}": value for key, value in entry.answers.items()}
+        shown["note"] = entry.note
+    else:
+        shown = {}
+    shown |= {name: value for name, value in (submitted or {}).items() if name != "id"}
+    return {
+        "entry": entry,
+        "id": entry.id if entry is not None else uuid.uuid4(),
+        "this_week": entry is not None and entry.week_start == week_of(now, current_user.timezone),
+        "answers": {key: str(shown.get(f"{PULSE_ANSWER_PREFIX}{key}") or "")
+                    for key in (statement.key for statement in STATEMENTS)},
+        "note": shown.get("note") or "",
+        "errors": errors or {},
+        "findings": findings,
+    }
+
+
+def _pulse_refused(submitted, current, now, errors, findings=()):
+    """Nothing saved: the form again as typed, with what to change next to each answer."""
+    entry = find_pulse(current_user, submitted.get("id")) or current
+    form = _pulse_form(entry, now, submitted, errors, findings)
+    if htmx:
+        return render_template("reflect/_pulse_answer.html", saved=False, form=form,
+                               **_trend(now)), 422
+    return _pulse_page(form, now), 422
+
+
+def _pulse_page(form, now):
+    return render_template("reflect/pulse.html", form=form, **_trend(now))
+
+
+def _trend(now):
+    """The last weeks' scores for the trend's table, newest first, from the first week
+    with a pulse (a list of weeks never taken would read like a reproach)."""
+    weeks = weekly_pulse(current_user, TREND_WEEKS, now)
+    taken = [index for index, week in enumerate(weeks) if week.taken]
+    shown = weeks[taken[0]:] if taken else []
+    return {"weeks": shown[::-1], "current_week": weeks[-1].week_start, "STATEMENTS": STATEMENTS,
+            "SCALE": SCALE, "AREAS": AREAS, "AREA_SHORT": AREA_SHORT, "AREA_MAX": AREA_MAX,
+            "week_words": week_words, "TREND_WEEKS": TREND_WEEKS}

@@ -18,6 +18,9 @@ from webapp.services.checkins import LEANS, PRACTICES, TANK_LEVELS, day_label, l
 ABOUT_KINDS = {"checkin": CheckIn}
 SUPERVISION_NOTE_LENGTH = 500
 BREAK_NOTE_LENGTH = 280
+# Past this many days since the last real break, the leave clock (and insights) gently
+# suggest planning the next one: about a season of work without time off.
+LONG_STRETCH_DAYS = 90
 
 
 def local_today(user, now):
@@ -150,6 +153,11 @@ class LeaveClock:
     days_since: int | None
     until: date | None
     next_break: date | None
+
+    @property
+    def long_stretch(self):
+        """Whether it has been longer than LONG_STRETCH_DAYS since the last real break."""
+        return self.days_since is not None and self.days_since > LONG_STRETCH_DAYS
 
 
 def leave_clock(spans, today):

@@ -14,7 +14,9 @@ The CSV has one row per live entry and always these columns, in this order:
     problems, next_step,                   (reflections)
     card,                                  (reframe marks)
     text, about_kind, about_id, discussed_at,  (supervision notes)
-    first_day, last_day                    (breaks)
+    first_day, last_day,                   (breaks)
+    week_start, pulse_<key> ...            (weekly pulses: one column per statement, in
+                                           services.pulse.STATEMENTS order, answers 1-5)
 
 A kind leaves the columns it does not have empty. Numbers stay numbers (tank 1-5,
 leans -2..2, work_share 0-100), true/false are written so, and lists or objects (a
@@ -32,6 +34,7 @@ from webapp.models import ReminderSettings
 from webapp.schemas import ReminderSettingsSchema
 from webapp.services.care import care_settings
 from webapp.services.practices import practice_list
+from webapp.services.pulse import STATEMENT_KEYS, csv_cells
 from webapp.services.sync import ENTRY_KINDS, dump_entry
 
 FORMAT, VERSION = "tend-export", 1
@@ -43,6 +46,7 @@ CSV_COLUMNS = (
     "card",
     "text", "about_kind", "about_id", "discussed_at",
     "first_day", "last_day",
+    "week_start", *(f"pulse_{key}" for key in STATEMENT_KEYS),
 )
 FORMULA_STARTS = ("=", "+", "-", "@")
 # Reminder plan fields stored as comma-separated text, read back as lists.
@@ -71,6 +75,8 @@ def export_csv(user):
     for kind, entry in all_entries(user):
         if not entry.deleted:
             row = dump_entry(kind, entry)
+            if kind == "pulse":
+                row |= csv_cells(row["answers"])
             writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()
 

@@ -52,6 +52,7 @@ KIND_NAMES = {
     "reframe_mark": "Reframes that helped",
     "supervision_note": "Notes for supervision",
     "break": "Breaks",
+    "pulse": "Weekly pulses",
 }
 UNREADABLE = "This file could not be read as text. Choose the JSON or CSV file Tend or Daylio made."
 NOT_KNOWN = ("This is neither a Tend export (JSON) nor a Daylio export (CSV). "

@@ -24,6 +24,7 @@ from webapp.models import (
     Break,
     CheckIn,
     PracticeDone,
+    Pulse,
     Reflection,
     ReframeMark,
     SupervisionNote,
@@ -37,6 +38,7 @@ from webapp.schemas import (
     BreakSchema,
     CheckInSchema,
     PracticeDoneSchema,
+    PulseSchema,
     ReflectionSchema,
     ReframeMarkSchema,
     SupervisionNoteSchema,
@@ -50,6 +52,7 @@ ENTRY_KINDS = {
     "reframe_mark": (ReframeMark, ReframeMarkSchema),
     "supervision_note": (SupervisionNote, SupervisionNoteSchema),
     "break": (Break, BreakSchema),
+    "pulse": (Pulse, PulseSchema),
 }
 # How each kind is named where entries still on the phone are listed (history).
 ENTRY_LABELS = {
@@ -59,6 +62,7 @@ ENTRY_LABELS = {
     "reframe_mark": "A reframe that helped",
     "supervision_note": "A note for supervision",
     "break": "A break",
+    "pulse": "A weekly pulse",
 }
 
 FOREIGN_ID_ERRORS = {"id": ["This id cannot be used; create the entry with a new id."]}
