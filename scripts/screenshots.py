@@ -5,6 +5,8 @@ Runs the app on a throwaway SQLite database on 127.0.0.1 and drives Debian's Chr
 import sys
 import tempfile
 import threading
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask_migrate import upgrade
@@ -16,6 +18,40 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.browser.conftest import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.config import TestConfig  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from webapp.models import User  # noqa: E402
+from webapp.services.sync import save_entries  # noqa: E402
+
+# Two weeks of a made-up person's between-session check-ins, for the insights picture:
+# (days ago, hour UTC, tank, work share, safety session, lean toward pushing through).
+FORTNIGHT = [
+    (13, 10, 4, 45, False, 0), (12, 11, 3, 55, False, 1), (11, 14, 3, 60, False, 1),
+    (10, 9, 2, 70, True, 2), (9, 15, 3, 52, False, 1), (8, 10, 4, 40, False, 0),
+    (6, 12, 3, 58, False, 1), (5, 9, 2, 65, False, 2), (4, 16, 2, 50, False, 1),
+    (3, 11, 3, 48, False, 1), (2, 10, 3, 62, True, 1), (1, 13, 4, 45, False, 0),
+    (0, 8, 3, 55, False, 1),
+]
+
+
+def fill_a_fortnight(app, email):
+    """Give the signed-up person two weeks of entries, written as the phone would."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        person = db.session.scalar(db.select(User).where(User.email == email))
+        entries = []
+        for days_ago, hour, tank, share, safety, lean in FORTNIGHT:
+            at = min((now - timedelta(days=days_ago)).replace(hour=hour, minute=5),
+                     now - timedelta(minutes=10)).isoformat()
+            stamps = {"id": str(uuid.uuid4()), "created_at": at, "updated_at": at}
+            entries.append(("checkin", stamps | {
+                "tank": tank, "work_share": share, "safety_session": safety,
+                "lean_personal": lean, "lean_client": -1 if safety else 0,
+                "lean_community": 0,
+            }))
+            if days_ago % 3 == 0:
+                entries.append(("practice_done", {**stamps, "id": str(uuid.uuid4()),
+                                                  "practice": "breaths"}))
+        save_entries(person, entries)
 
 
 def main(out_dir="docs", scheme="light"):
@@ -48,8 +84,14 @@ def main(out_dir="docs", scheme="light"):
         page.screenshot(path=out / f"card-{scheme}.png")
         page.goto("/history")
         page.screenshot(path=out / f"history-{scheme}.png")
+        page.goto("/reflect")
+        page.screenshot(path=out / f"reflect-{scheme}.png")
+        fill_a_fortnight(app, "robin@example.org")
         page.goto("/insights")
         page.screenshot(path=out / f"insights-{scheme}.png")
+        page.evaluate("document.getElementById('tank-heading').scrollIntoView()")
+        page.evaluate("window.scrollBy(0, -16)")
+        page.screenshot(path=out / f"charts-{scheme}.png")
         browser.close()
     server.shutdown()
 
