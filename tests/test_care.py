@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from tests.test_pulse import take
 from tests.test_push_api import Phone
+from tests.test_reflect import reflection_form
 from tests.test_reminders import sender_for
 from tests.test_sync_api import Device
 from webapp.extensions import db
@@ -287,7 +289,8 @@ def test_another_persons_check_in_cannot_be_referenced(app, member, other_member
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"about_kind": "reflection"}, "A note can be about a check-in."),
+        ({"about_kind": "break"},
+         "A note can be about a check-in, a reflection or a weekly pulse."),
         ({"about_id": "not-an-id"}, "This entry cannot be found."),
         ({"about_kind": ""}, "Say both what kind of entry this is about and its id."),
     ],
@@ -312,6 +315,175 @@ def test_the_summary_names_the_parts_of_the_check_in(app, member):
         summary = checkin_summary(checkin, "Europe/London")
     assert summary == ("Check-in, Monday 16 November 2:05 PM: empty; carried 80 % of the "
                        "session; well toward pushing through")
+
+
+# Bringing a reflection or this week's pulse to supervision ---------------------------------
+
+
+def write_reflection(member, problem="Keeps cancelling late", next_step="ask for a case review"):
+    """Save a "Stuck with a case?" reflection from its form; its id."""
+    member.fetch_token("/reflect/stuck")
+    form = reflection_form(problems=(problem,), next_step=next_step)
+    assert member.post("/reflect/stuck", form).status_code == 302
+    return form["id"]
+
+
+def take_pulse(member):
+    """Take this week's pulse from its page; its id."""
+    response, pulse_id = take(member, htmx=False)
+    assert response.status_code == 302
+    return pulse_id
+
+
+def bring_entry(member, kind, entry_id, page_path, text="About this one", htmx=True, **fields):
+    """Send the "Bring to supervision" form of an entry's page; the response and note id."""
+    member.fetch_token(page_path)
+    note_id = str(uuid.uuid4())
+    data = {"entry_kind": "supervision_note", "id": note_id, "text": text,
+            "about_kind": kind, "about_id": entry_id} | fields
+    return member.post("/supervision/notes", data, htmx=htmx), note_id
+
+
+def test_a_reflection_page_offers_to_bring_it_with_a_short_summary(member):
+    reflection_id = write_reflection(member)
+    shown = page(member, f"/reflect/reflections/{reflection_id}")
+    assert "Bring to supervision" in shown and 'action="/supervision/notes"' in shown
+    assert 'name="about_kind" value="reflection"' in shown
+    assert f'name="about_id" value="{reflection_id}"' in shown
+    assert ": Keeps cancelling late; next: ask for a case review</textarea>" in shown
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_bringing_a_reflection_makes_a_note_that_links_back_to_it(app, member, htmx):
+    reflection_id = write_reflection(member)
+    reflection_page = f"/reflect/reflections/{reflection_id}"
+    response, note_id = bring_entry(member, "reflection", reflection_id, reflection_page,
+                                    htmx=htmx)
+    if htmx:
+        assert response.status_code == 200
+        assert "Added to your" in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 302 and response.location.endswith(reflection_page)
+        assert "Added to your notes for supervision." in page(member, reflection_page)
+    note = stored(app, SupervisionNote, note_id)
+    assert (note.text, note.about_kind, note.about_id) == ("About this one", "reflection",
+                                                           reflection_id)
+    listed = page(member, "/supervision")
+    assert f'href="{reflection_page}">the reflection</a>' in listed
+    assert "Keeps cancelling late" in page(member, reflection_page)
+
+
+def test_the_pulse_page_offers_to_bring_this_weeks_pulse_once_taken(member):
+    assert 'name="about_kind"' not in page(member, "/reflect/pulse")
+    response, pulse_id = take(member, htmx=True)
+    answer = response.get_data(as_text=True)
+    assert 'id="pulse-bring" hx-swap-oob="true"' in answer
+    assert f'name="about_id" value="{pulse_id}"' in answer
+    shown = page(member, "/reflect/pulse")
+    assert 'name="about_kind" value="pulse"' in shown
+    assert f'name="about_id" value="{pulse_id}"' in shown
+    assert ("what the work gave back 9 of 10; wear and tiredness 4 of 10; "
+            "carrying it home 4 of 10</textarea>") in shown
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_bringing_the_pulse_makes_a_note_that_links_back_to_the_pulse_page(app, member, htmx):
+    pulse_id = take_pulse(member)
+    response, note_id = bring_entry(member, "pulse", pulse_id, "/reflect/pulse", htmx=htmx)
+    if htmx:
+        assert response.status_code == 200
+        assert "Added to your" in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 302 and response.location.endswith("/reflect/pulse")
+        assert "Added to your notes for supervision." in page(member, "/reflect/pulse")
+    note = stored(app, SupervisionNote, note_id)
+    assert (note.about_kind, note.about_id) == ("pulse", pulse_id)
+    assert 'href="/reflect/pulse">that week&#39;s pulse</a>' in page(member, "/supervision")
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_bringing_a_reflection_is_guarded_like_any_note(app, member, htmx):
+    reflection_id = write_reflection(member)
+    response, note_id = bring_entry(member, "reflection", reflection_id,
+                                    f"/reflect/reflections/{reflection_id}",
+                                    text="Mr Okafor again", htmx=htmx)
+    assert response.status_code == 422
+    answer = response.get_data(as_text=True)
+    assert "what looks like a name: Okafor" in answer and 'id="bring-identifiers"' in answer
+    assert ">Mr Okafor again</textarea>" in answer
+    if not htmx:
+        assert "Keeps cancelling late" in answer  # the reflection's own page again
+    assert stored(app, SupervisionNote, note_id) is None
+
+
+def test_another_persons_reflection_or_pulse_cannot_be_referenced(app, member, other_member):
+    theirs = write_reflection(other_member, problem="Their own stuck case")
+    their_pulse = take_pulse(other_member)
+    mine = write_reflection(member)
+    for kind, entry_id in (("reflection", theirs), ("pulse", their_pulse)):
+        response, note_id = bring_entry(member, kind, entry_id, f"/reflect/reflections/{mine}")
+        assert response.status_code == 422
+        answer = response.get_data(as_text=True)
+        assert "This entry cannot be found." in answer and "Their own stuck case" not in answer
+        assert stored(app, SupervisionNote, note_id) is None
+
+        at = utcnow().isoformat()
+        [result] = Device(member.client).sync({
+            "kind": "supervision_note", "id": str(uuid.uuid4()), "created_at": at,
+            "updated_at": at, "text": "theirs", "about_kind": kind, "about_id": entry_id,
+        })["results"]
+        assert result == {"id": result["id"], "status": "rejected",
+                          "errors": {"about_id": ["This entry cannot be found."]}}
+    assert count(app, SupervisionNote) == 0
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_reflection_deleted_before_the_note_was_sent_is_not_its_subject(app, member, htmx):
+    reflection_id = write_reflection(member)
+    reflection_page = f"/reflect/reflections/{reflection_id}"
+    member.fetch_token(reflection_page)
+    member.post(f"{reflection_page}/delete", htmx=True)
+    response, note_id = bring_entry(member, "reflection", reflection_id, "/supervision",
+                                    text="Still on my mind", htmx=htmx)
+    assert response.status_code == 422
+    answer = response.get_data(as_text=True)
+    assert "What this note is about has been deleted, so it was not saved." in answer
+    assert ">Still on my mind</textarea>" in answer
+    if not htmx:  # the supervision page, to keep the thought as a note of its own
+        assert 'id="new-note-form"' in answer and 'name="about_kind"' not in answer
+    assert stored(app, SupervisionNote, note_id) is None
+
+
+def test_a_note_about_a_reflection_deleted_since_keeps_no_broken_link(app, member):
+    reflection_id = write_reflection(member)
+    reflection_page = f"/reflect/reflections/{reflection_id}"
+    _, note_id = bring_entry(member, "reflection", reflection_id, reflection_page)
+    assert reflection_page in page(member, "/supervision")
+    member.post(f"{reflection_page}/delete", htmx=True)
+    listed = page(member, "/supervision")
+    assert "About this one" in listed and reflection_page not in listed
+    # The note still changes: its reference is to the person's own entry, deleted or not.
+    mark = member.post(f"/supervision/notes/{note_id}/discussed",
+                       {"discussed_at": utcnow().isoformat()}, htmx=True)
+    assert mark.status_code == 200 and stored(app, SupervisionNote, note_id).discussed_at
+
+
+def test_the_sync_api_takes_a_note_about_a_reflection_and_explains_an_unknown_kind(
+        app, member):
+    reflection_id = write_reflection(member)
+    device = Device(member.client)
+    at = utcnow().isoformat()
+    note = {"kind": "supervision_note", "created_at": at, "updated_at": at, "text": "this one"}
+    about = {"about_kind": "reflection", "about_id": reflection_id}
+    unknown = {"about_kind": "break", "about_id": reflection_id}
+    taken, refused = device.sync(note | about | {"id": str(uuid.uuid4())},
+                                 note | unknown | {"id": str(uuid.uuid4())})["results"]
+    assert taken["status"] == "created"
+    assert (stored(app, SupervisionNote, taken["id"]).about_kind) == "reflection"
+    assert refused["status"] == "rejected" and refused["errors"] == {
+        "about_kind": ["A note can be about a check-in, a reflection or a weekly pulse."]}
+    assert f'href="/reflect/reflections/{reflection_id}">the reflection</a>' in page(
+        member, "/supervision")
 
 
 # Who can reach what -----------------------------------------------------------------------

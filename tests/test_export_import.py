@@ -40,22 +40,28 @@ def fill(app, email, *entries):
 
 
 def some_of_everything(app, email="sam@example.org"):
-    """One entry of every kind (a deleted check-in too); returns the check-in's id."""
+    """One entry of every kind (a deleted check-in too), and a note about each kind a note
+    may be about; returns the check-in's id."""
     checkin, gone = str(uuid.uuid4()), str(uuid.uuid4())
+    reflection, pulse = str(uuid.uuid4()), str(uuid.uuid4())
     fill(
         app, email,
         ("checkin", {"id": checkin, "tank": 2, "work_share": 70, "lean_client": -2,
                      "note": "=SUM(A1) long day", "practice": "water"}),
         ("checkin", {"id": gone, "tank": 4, "deleted": True}),
         ("practice_done", {"id": str(uuid.uuid4()), "practice": "breaths"}),
-        ("reflection", {"id": str(uuid.uuid4()), "next_step": "ask for a case review",
+        ("reflection", {"id": reflection, "next_step": "ask for a case review",
                         "problems": [{"problem": "no progress", "whose": "mine"}]}),
         ("reframe_mark", {"id": str(uuid.uuid4()), "card": CARD}),
         ("supervision_note", {"id": str(uuid.uuid4()), "text": "+ why the freeze?",
                               "about_kind": "checkin", "about_id": checkin}),
         ("break", {"id": str(uuid.uuid4()), "first_day": "2026-02-01",
                    "last_day": "2026-02-07", "note": "@ the sea"}),
-        ("pulse", {"id": str(uuid.uuid4()), "answers": PULSE_ANSWERS, "note": "-ish week"}),
+        ("pulse", {"id": pulse, "answers": PULSE_ANSWERS, "note": "-ish week"}),
+        ("supervision_note", {"id": str(uuid.uuid4()), "text": "still stuck",
+                              "about_kind": "reflection", "about_id": reflection}),
+        ("supervision_note", {"id": str(uuid.uuid4()), "text": "a heavy week",
+                              "about_kind": "pulse", "about_id": pulse}),
     )
     return checkin
 
@@ -158,14 +164,16 @@ def test_the_csv_has_fixed_columns_numbers_as_numbers_and_no_formulas(app, membe
     assert re.search(r"tend-export-\d{4}-\d{2}-\d{2}\.csv", response.headers["Content-Disposition"])
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert list(rows[0]) == list(CSV_COLUMNS)
-    assert [row["kind"] for row in rows] == [kind for kind in ENTRY_KINDS]  # no tombstone
+    # No tombstone; the notes (one about each kind a note may be about) come last.
+    assert [row["kind"] for row in rows] == [*ENTRY_KINDS, "supervision_note", "supervision_note"]
     checkin = rows[0]
     assert (checkin["tank"], checkin["work_share"], checkin["lean_client"]) == ("2", "70", "-2")
     assert checkin["note"] == "'=SUM(A1) long day"
     assert checkin["safety_session"] == "false"
     by_kind = {row["kind"]: row for row in rows}
     assert json.loads(by_kind["reflection"]["problems"])[0]["whose"] == "mine"
-    assert by_kind["supervision_note"]["text"] == "'+ why the freeze?"
+    notes = [row["text"] for row in rows if row["kind"] == "supervision_note"]
+    assert "'+ why the freeze?" in notes
     assert by_kind["break"]["note"] == "'@ the sea"
     assert by_kind["break"]["tank"] == ""
     pulse = by_kind["pulse"]
@@ -241,11 +249,25 @@ def test_a_note_about_a_checkin_points_at_the_imported_checkin(app, member, othe
     checkin = some_of_everything(app)
     confirm(other_member, json.dumps(export(member)))
     notes = [entry for entry in export(other_member)["entries"]
-             if entry["kind"] == "supervision_note"]
+             if entry["kind"] == "supervision_note" and entry["about_kind"] == "checkin"]
     with app.app_context():
         about = db.session.get(CheckIn, notes[0]["about_id"])
         assert about.user_id == user_id(app, "alex@example.org") and about.id != checkin
         assert db.session.get(CheckIn, checkin).user_id == user_id(app, "sam@example.org")
+
+
+def test_notes_about_a_reflection_and_a_pulse_point_at_the_imported_ones(app, member,
+                                                                         other_member):
+    some_of_everything(app)
+    first = export(member)
+    report = counts(confirm(other_member, json.dumps(first)).get_data(as_text=True))
+    assert report["New entries"] == len(first["entries"])  # none refused
+    entries = export(other_member)["entries"]
+    mine = {(entry["kind"], entry["id"]) for entry in entries}
+    about = {entry["about_kind"]: entry["about_id"] for entry in entries
+             if entry["kind"] == "supervision_note"}
+    assert {("reflection", about["reflection"]), ("pulse", about["pulse"])} <= mine
+    assert "the reflection</a>" in other_member.client.get("/supervision").get_data(as_text=True)
 
 
 def test_importing_ones_own_export_changes_nothing_of_the_original(app, member):

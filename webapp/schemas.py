@@ -505,7 +505,8 @@ class ReframeMarkEntrySchema(ReframeMarkSchema):
 
 class SupervisionNoteSchema(EntrySchema):
     """A thought for supervision, perhaps about one of the person's own entries (a
-    check-in); from the HTML forms, the outbox or the sync API."""
+    check-in, a reflection or a weekly pulse); from the HTML forms, the outbox or the
+    sync API."""
 
     text = fields.String(
         required=True,
@@ -518,7 +519,9 @@ class SupervisionNoteSchema(EntrySchema):
     about_kind = fields.String(
         allow_none=True,
         load_default=None,
-        validate=validate.OneOf(ABOUT_KINDS, error="A note can be about a check-in."),
+        validate=validate.OneOf(
+            ABOUT_KINDS, error="A note can be about a check-in, a reflection or a weekly pulse."
+        ),
     )
     about_id = fields.UUID(
         allow_none=True,
@@ -534,7 +537,8 @@ class SupervisionNoteSchema(EntrySchema):
     @validates_schema
     def validate_about(self, data, **kwargs):
         """A note names both the kind and the id of what it is about, and it is the
-        person's own entry (see validating_for)."""
+        person's own entry of that kind (see validating_for); someone else's reads as
+        missing, so nothing about it is given away."""
         kind, entry_id = data.get("about_kind"), data.get("about_id")
         if kind is None and entry_id is None:
             return

@@ -1,6 +1,7 @@
 """Supervision notes and the leave clock on a phone: writing, marking and deleting notes,
-bringing a check-in to supervision, logging breaks, and both kept offline until the
+bringing a check-in or a reflection to supervision, logging breaks, and both kept offline until the
 network returns."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from tests.browser.people import (
 )
 from tests.browser.test_offline import controlled, outbox
 from webapp.extensions import db
-from webapp.models import Break, SupervisionNote
+from webapp.models import Break, Reflection, SupervisionNote
 from webapp.services.clock import utcnow
 
 pytestmark = pytest.mark.browser
@@ -124,6 +125,45 @@ def test_a_check_in_is_brought_to_supervision_from_its_page(phone, app):
     status.get_by_role("link", name="notes for supervision").tap()
     expect(phone.get_by_role("link", name="the check-in")).to_have_attribute(
         "href", f"/checkins/{checkin.id}")
+
+
+def test_a_reflection_is_brought_to_supervision_from_its_page(phone, app):
+    register(phone)
+    open_page(phone, "/reflect/stuck")
+    phone.get_by_label("What is the problem?").first.fill("Keeps cancelling, then wants more")
+    phone.locator("#whose-0").select_option(label="The client's")
+    phone.get_by_label("What I'll do next").fill("Ask about a case review")
+    phone.get_by_role("button", name="Save reflection").tap()
+    phone.get_by_role("link", name="Read it").tap()
+    ready(phone)
+    text = phone.get_by_label("Bring to supervision")
+    expect(text).to_have_value(re.compile(
+        r"^Stuck with a case, \w+ \d+ \w+: Keeps cancelling, then wants more; "
+        r"next: Ask about a case review$"))
+    text.fill("Why do I take the late cancellations personally?")
+    text.scroll_into_view_if_needed()
+    fits_the_screen(phone)
+    # caret="initial": hiding the caret styles the focused field, which htmx's settle
+    # then copies as an inline style, and the page's CSP rightly refuses it.
+    phone.screenshot(path="/tmp/bring-reflection.png", caret="initial")
+    phone.get_by_role("button", name="Add to my supervision notes").tap()
+    settled(phone)
+    status = phone.locator("#bring-status")
+    expect(status).to_contain_text("Added to your notes for supervision.")
+    with app.app_context():
+        reflection_id = db.session.scalar(select(Reflection.id))
+    assert rows(app, SupervisionNote) == [
+        ("Why do I take the late cancellations personally?", False, False, reflection_id)
+    ]
+    phone.screenshot(path="/tmp/bring-reflection-added.png")
+    status.get_by_role("link", name="notes for supervision").tap()
+    expect(phone.locator(".supervision-notes")).to_contain_text(
+        "Why do I take the late cancellations personally?")
+    fits_the_screen(phone)
+    phone.screenshot(path="/tmp/bring-reflection-listed.png")
+    phone.get_by_role("link", name="the reflection").tap()
+    expect(phone.get_by_role("heading", name="Keeps cancelling, then wants more")).to_be_visible()
+    assert phone.url.endswith(f"/reflect/reflections/{reflection_id}")
 
 
 def _shown_day(page):

@@ -7,6 +7,7 @@ write answers into a status area next to its form and refreshes the lists out of
 so the worker's "saved on this phone" lands in the same place as the server's answer.
 """
 import uuid
+from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,18 +16,21 @@ from marshmallow import ValidationError
 from webapp.extensions import htmx
 from webapp.forms import form_fields, identifiers_to_confirm
 from webapp.pages import personal_pages
+from webapp.reflect import render_pulse_page, render_reflection_page
 from webapp.schemas import SupervisionDateSchema
 from webapp.services.care import (
+    ABOUT_KINDS,
+    ABOUT_NAMES,
     breaks_of,
     care_settings,
-    checkin_summary,
+    entry_about,
+    entry_summary,
     find_break,
     find_note,
     leave_clock_for,
     save_supervision_date,
     supervision_notes,
 )
-from webapp.services.checkins import find_checkin
 from webapp.services.clock import utcnow
 from webapp.services.sync import FOREIGN_ID_ERRORS, REJECTED, change_entry, save_entry
 
@@ -34,6 +38,18 @@ bp = personal_pages(Blueprint("care", __name__))
 
 NOTE_FIELDS = ("id", "text", "about_kind", "about_id")
 BREAK_FIELDS = ("id", "first_day", "last_day", "note")
+# A note brought from an entry's page after the entry was deleted (in another tab, on
+# another device): its page is gone, so the note is not saved as being about it.
+ABOUT_DELETED = {"about_id": ["What this note is about has been deleted, so it was not saved."]}
+
+bp.add_app_template_global(ABOUT_NAMES, "ABOUT_NAMES")
+
+
+class About(NamedTuple):
+    """The entry a new note is about, and its kind (one of ABOUT_KINDS)."""
+
+    kind: str
+    entry: object
 
 
 # Supervision notes ------------------------------------------------------------------------
@@ -47,22 +63,25 @@ def supervision():
 
 @bp.post("/supervision/notes")
 def create_note():
-    """Write a thought for supervision, on this page or from a check-in's page."""
+    """Write a thought for supervision, on this page or brought from the page of the
+    entry it is about (a check-in, a reflection, this week's pulse)."""
     submitted = form_fields(request.form, NOTE_FIELDS)
-    checkin = _checkin_about(submitted)
+    about = _entry_about(submitted)
     findings = identifiers_to_confirm(request.form, "text")
     if findings:
-        return _note_refused(submitted, checkin, {}, findings)
+        return _note_refused(submitted, about, {}, findings)
+    if about is not None and about.entry.deleted:
+        return _note_refused(submitted, about, ABOUT_DELETED)
     result = save_entry(current_user, "supervision_note", _new_entry(submitted))
     if result.status == REJECTED:
         if result.errors == FOREIGN_ID_ERRORS:
             abort(404)
-        return _note_refused(submitted, checkin, result.errors)
+        return _note_refused(submitted, about, result.errors)
     if htmx:
-        return _note_answer(checkin, {}, [], saved=True)
-    if checkin is not None:
+        return _note_answer(about, {}, [], saved=True)
+    if about is not None:
         flash("Added to your notes for supervision.")
-        return redirect(url_for("checkins.show", entry_id=checkin.id))
+        return redirect(entry_page(about.kind, about.entry.id))
     return redirect(url_for("care.supervision"))
 
 
@@ -101,9 +120,18 @@ def supervision_date():
 
 
 @bp.app_template_global()
-def bring_form(checkin):
-    """The check-in page's "Bring to supervision" form, as it first appears."""
-    return _bring_form(checkin, None)
+def bring_form(kind, entry):
+    """An entry page's "Bring to supervision" form, as it first appears."""
+    return _bring_form(About(kind, entry), None)
+
+
+@bp.app_template_global()
+def entry_page(kind, entry_id):
+    """Where an entry a note is about is read: its own page; for a pulse, the pulse page."""
+    if kind == "pulse":
+        return url_for("reflect.pulse")
+    endpoint = {"checkin": "checkins.show", "reflection": "reflect.reflection"}[kind]
+    return url_for(endpoint, entry_id=entry_id)
 
 
 @bp.app_template_global()
@@ -136,50 +164,61 @@ def _supervision_page(submitted, errors, findings, date_values=None, date_errors
     )
 
 
-def _checkin_about(submitted):
-    """The check-in a new note is about, when it is one of the person's live ones."""
-    if submitted.get("about_kind") != "checkin" or not submitted.get("about_id"):
+def _entry_about(submitted):
+    """The person's entry (deleted or not) a new note says it is about, or None: also
+    for someone else's, which the note's schema then refuses as not found."""
+    kind = submitted.get("about_kind")
+    if kind not in ABOUT_KINDS or not submitted.get("about_id"):
         return None
     try:
         entry_id = uuid.UUID(submitted["about_id"])
     except ValueError:
         return None
-    checkin = find_checkin(current_user, entry_id)
-    return checkin if checkin is not None and not checkin.deleted else None
+    entry = entry_about(current_user, kind, entry_id)
+    return About(kind, entry) if entry is not None else None
 
 
-def _note_refused(submitted, checkin, errors, findings=()):
-    """A note not saved (bad input, or text to confirm): the form again, as typed."""
+def _note_refused(submitted, about, errors, findings=()):
+    """A note not saved (bad input, text to confirm, its entry deleted): the form again,
+    as typed; without JavaScript on the entry's page, or on this one once it is gone."""
+    text = submitted.get("text")
     if htmx:
-        return _note_answer(checkin, errors, findings, text=submitted.get("text")), 422
-    if checkin is not None:
-        return render_template(
-            "checkins/show.html", entry=checkin, errors={}, saved=None,
-            bring=_bring_form(checkin, submitted.get("text"), errors, findings),
-        ), 422
+        return _note_answer(about, errors, findings, text=text), 422
+    if about is not None and not about.entry.deleted:
+        return _entry_page_with(about, _bring_form(about, text, errors, findings)), 422
     return _supervision_page(submitted, errors, findings), 422
 
 
-def _note_answer(checkin, errors, findings, text=None, saved=False):
+def _entry_page_with(about, bring):
+    """The page of the entry a note is about, with its "Bring to supervision" form as given."""
+    if about.kind == "checkin":
+        return render_template("checkins/show.html", entry=about.entry, errors={}, saved=None,
+                               bring=bring)
+    if about.kind == "reflection":
+        return render_reflection_page(about.entry, bring)
+    return render_pulse_page(bring)
+
+
+def _note_answer(about, errors, findings, text=None, saved=False):
     """An htmx answer to a new note: a word in the status area, and the field again."""
-    if checkin is not None:
-        form = _bring_form(checkin, text, errors, findings)
+    if about is not None:
+        form = _bring_form(about, text, errors, findings)
     else:
         form = {"prefix": "new-note", "text": text, "errors": errors, "findings": findings,
                 "new_id": uuid.uuid4()}
     return render_template(
         "care/_note_answer.html", form=form, saved=saved, held_back=bool(errors or findings),
-        notes=supervision_notes(current_user) if saved and checkin is None else None,
+        notes=supervision_notes(current_user) if saved and about is None else None,
     )
 
 
-def _bring_form(checkin, text, errors=None, findings=()):
-    """What the check-in page's "Bring to supervision" form shows."""
-    return {
-        "prefix": "bring", "checkin": checkin, "errors": errors or {}, "findings": findings,
-        "text": text if text is not None else checkin_summary(checkin, current_user.timezone),
-        "new_id": uuid.uuid4(),
-    }
+def _bring_form(about, text, errors=None, findings=()):
+    """What an entry page's "Bring to supervision" form shows: at first, a short
+    summary of the entry for the person to edit."""
+    if text is None:
+        text = entry_summary(about.kind, about.entry, current_user.timezone)
+    return {"prefix": "bring", "about": about, "errors": errors or {}, "findings": findings,
+            "text": text, "new_id": uuid.uuid4()}
 
 
 def _lists_answer(message, status=200):

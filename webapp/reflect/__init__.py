@@ -91,9 +91,14 @@ def save_reflection():
 
 @bp.get("/reflections/<uuid:entry_id>")
 def reflection(entry_id):
-    """One reflection, to read again or delete."""
-    return render_template("reflect/reflection.html", entry=_own_reflection(entry_id),
-                           WHOSE=WHOSE)
+    """One reflection, to read again, bring to supervision or delete."""
+    return render_reflection_page(_own_reflection(entry_id))
+
+
+def render_reflection_page(entry, bring=None):
+    """A reflection's page; `bring` is its "Bring to supervision" form when a note
+    from it was not saved (care.create_note), else the form starts afresh."""
+    return render_template("reflect/reflection.html", entry=entry, WHOSE=WHOSE, bring=bring)
 
 
 @bp.post("/reflections/<uuid:entry_id>/delete")
@@ -329,8 +334,15 @@ def _pulse_refused(submitted, current, now, errors, findings=()):
     return _pulse_page(form, now), 422
 
 
-def _pulse_page(form, now):
-    return render_template("reflect/pulse.html", form=form, **_trend(now))
+def render_pulse_page(bring):
+    """The pulse page as it first appears, but for its "Bring to supervision" form: a
+    note from it that was not saved (care.create_note)."""
+    now = utcnow()
+    return _pulse_page(_pulse_form(this_weeks_pulse(current_user, now), now), now, bring)
+
+
+def _pulse_page(form, now, bring=None):
+    return render_template("reflect/pulse.html", form=form, bring=bring, **_trend(now))
 
 
 def _trend(now):

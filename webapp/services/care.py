@@ -11,11 +11,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Break, CareSettings, CheckIn, SupervisionNote
+from webapp.models import Break, CareSettings, CheckIn, Pulse, Reflection, SupervisionNote
 from webapp.services.checkins import LEANS, PRACTICES, TANK_LEVELS, day_label, lean_description
+from webapp.services.pulse import AREA_MAX, AREAS, area_scores
 
 # What a supervision note may be about: an entry kind, and the model holding it.
-ABOUT_KINDS = {"checkin": CheckIn}
+ABOUT_KINDS = {"checkin": CheckIn, "reflection": Reflection, "pulse": Pulse}
+# How the note list names the entry a note is about, in its link back.
+ABOUT_NAMES = {"checkin": "the check-in", "reflection": "the reflection",
+               "pulse": "that week's pulse"}
 SUPERVISION_NOTE_LENGTH = 500
 BREAK_NOTE_LENGTH = 280
 # Past this many days since the last real break, the leave clock (and insights) gently
@@ -34,11 +38,16 @@ def local_today(user, now):
 @dataclass
 class NoteLists:
     """A person's live notes: those still to bring (newest first), those discussed
-    (most recently discussed first), and which referenced entries can still be opened."""
+    (most recently discussed first), and which referenced entries can still be opened,
+    as (about_kind, about_id) pairs."""
 
     to_bring: list
     discussed: list
     linkable: frozenset
+
+    def links_back(self, note):
+        """Whether the entry this note is about still exists, so a link to it works."""
+        return (note.about_kind, note.about_id) in self.linkable
 
 
 def supervision_notes(user):
@@ -53,19 +62,22 @@ def supervision_notes(user):
         (note for note in notes if note.discussed_at is not None),
         key=lambda note: note.discussed_at, reverse=True,
     )
-    return NoteLists(to_bring, discussed, _live_checkin_ids(user, notes))
+    return NoteLists(to_bring, discussed, _live_references(user, notes))
 
 
-def _live_checkin_ids(user, notes):
-    """The ids of the check-ins these notes are about that still exist (so a link works)."""
-    about = {note.about_id for note in notes if note.about_kind == "checkin"}
-    if not about:
-        return frozenset()
-    return frozenset(db.session.scalars(
-        select(CheckIn.id).where(
-            CheckIn.user_id == user.id, CheckIn.id.in_(about), CheckIn.deleted.is_(False)
-        )
-    ))
+def _live_references(user, notes):
+    """The (kind, id) of the entries these notes are about that still exist (so a link
+    works): one query for each kind the notes refer to."""
+    live = set()
+    for kind, model in ABOUT_KINDS.items():
+        about = {note.about_id for note in notes if note.about_kind == kind}
+        if about:
+            live.update((kind, entry_id) for entry_id in db.session.scalars(
+                select(model.id).where(
+                    model.user_id == user.id, model.id.in_(about), model.deleted.is_(False)
+                )
+            ))
+    return frozenset(live)
 
 
 def notes_to_bring(user):
@@ -84,15 +96,28 @@ def find_note(user, note_id):
     )
 
 
-def owns_entry(user, kind, entry_id):
-    """Whether `user` has an entry of this kind with this id (deleted ones included, so
-    that a note about an entry deleted since still syncs)."""
+def entry_about(user, kind, entry_id):
+    """The person's entry of an about-kind with this id, deleted or not, or None (for an
+    unknown kind, and for others' entries, which do not exist here)."""
     model = ABOUT_KINDS.get(kind)
     if model is None:
-        return False
+        return None
     return db.session.scalar(
-        select(model.id).where(model.id == str(entry_id), model.user_id == user.id)
-    ) is not None
+        select(model).where(model.id == str(entry_id), model.user_id == user.id)
+    )
+
+
+def owns_entry(user, kind, entry_id):
+    """Whether `user` has an entry of this kind with this id (deleted ones included, so
+    that a note about an entry deleted since still syncs, and still changes)."""
+    return entry_about(user, kind, entry_id) is not None
+
+
+def entry_summary(kind, entry, timezone):
+    """A short line about an entry, for a supervision note about it the person can edit."""
+    summaries = {"checkin": checkin_summary, "reflection": reflection_summary,
+                 "pulse": pulse_summary}
+    return summaries[kind](entry, timezone)
 
 
 def checkin_summary(checkin, timezone):
@@ -111,6 +136,27 @@ def checkin_summary(checkin, timezone):
     if checkin.note:
         parts.append(f"\u201c{checkin.note}\u201d")
     summary = f"Check-in, {day_label(moment.date())} {moment:%-I:%M %p}: {'; '.join(parts)}"
+    return summary[:SUPERVISION_NOTE_LENGTH]
+
+
+def reflection_summary(reflection, timezone):
+    """A short line about a "Stuck with a case?" reflection: 'Stuck with a case, Monday
+    16 November: no progress; the family's anger; next: ask for a case review'."""
+    day = reflection.created_at.astimezone(ZoneInfo(timezone)).date()
+    parts = [item["problem"] for item in reflection.problems]
+    if reflection.next_step:
+        parts.append(f"next: {reflection.next_step}")
+    return f"Stuck with a case, {day_label(day)}: {'; '.join(parts)}"[:SUPERVISION_NOTE_LENGTH]
+
+
+def pulse_summary(pulse, timezone):
+    """A short line about a weekly pulse: 'Weekly pulse, week of Monday 16 November:
+    what the work gave back 7 of 10; wear and tiredness 6 of 10; ...; "a heavy week"'."""
+    parts = [f"{AREAS[area].lower()} {score} of {AREA_MAX}"
+             for area, score in area_scores(pulse.answers).items()]
+    if pulse.note:
+        parts.append(f"\u201c{pulse.note}\u201d")
+    summary = f"Weekly pulse, week of {day_label(pulse.week_start)}: {'; '.join(parts)}"
     return summary[:SUPERVISION_NOTE_LENGTH]
 
 

@@ -83,7 +83,7 @@ def export_csv(user):
 
 def all_entries(user):
     """Every entry of the person's, of every kind, tombstones too, as (kind, entry) pairs:
-    kind by kind, oldest first (check-ins before the notes that may be about them)."""
+    kind by kind, oldest first (the entries notes may be about before the notes)."""
     pairs = []
     for kind, (model, _) in ENTRY_KINDS.items():
         rows = db.session.scalars(

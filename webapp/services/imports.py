@@ -195,7 +195,7 @@ def _read_tend(user, text):
         if isinstance(payload.get("about_id"), str):
             payload["about_id"] = _new_id(tag, payload["about_id"])
         plan.entries.append((kind, payload))
-    # Entries others point at (a note's check-in) are saved before the ones pointing.
+    # Entries others point at (a note's check-in, reflection or pulse) are saved first.
     plan.entries.sort(key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
     plan.reminders = _dict(document.get("reminders"))
     plan.care = _dict(document.get("care"))

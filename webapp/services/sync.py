@@ -45,14 +45,16 @@ from webapp.schemas import (
     validating_for,
 )
 
+# Supervision notes come last: exports list, and imports save, the entries a note may be
+# about (care.ABOUT_KINDS) before the notes that point at them.
 ENTRY_KINDS = {
     "checkin": (CheckIn, CheckInSchema),
     "practice_done": (PracticeDone, PracticeDoneSchema),
     "reflection": (Reflection, ReflectionSchema),
     "reframe_mark": (ReframeMark, ReframeMarkSchema),
-    "supervision_note": (SupervisionNote, SupervisionNoteSchema),
     "break": (Break, BreakSchema),
     "pulse": (Pulse, PulseSchema),
+    "supervision_note": (SupervisionNote, SupervisionNoteSchema),
 }
 # How each kind is named where entries still on the phone are listed (history).
 ENTRY_LABELS = {
@@ -60,9 +62,9 @@ ENTRY_LABELS = {
     "practice_done": "A practice done",
     "reflection": "A reflection on a stuck case",
     "reframe_mark": "A reframe that helped",
-    "supervision_note": "A note for supervision",
     "break": "A break",
     "pulse": "A weekly pulse",
+    "supervision_note": "A note for supervision",
 }
 
 FOREIGN_ID_ERRORS = {"id": ["This id cannot be used; create the entry with a new id."]}
