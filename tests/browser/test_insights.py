@@ -113,3 +113,23 @@ def test_a_new_account_is_told_kindly_there_is_nothing_yet(phone):
     expect(phone.locator("main svg.chart")).to_have_count(0)
     phone.locator("main").get_by_role("link", name="Check in", exact=True).tap()
     expect(phone.get_by_role("heading", name=TANK_QUESTION)).to_be_visible()
+
+
+def test_with_no_network_the_last_seen_insights_still_open(phone, app):
+    register(phone)
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    make_a_few_check_ins(phone, app)
+    tab_bar_link(phone, "Insights").tap()
+    summary = "Your tank averaged 3.0 out of 5 (some left) over 2 check-ins in the last 7 days."
+    expect(phone.locator(".chart-summary").filter(has_text=summary)).to_be_visible()
+    phone.wait_for_function(
+        "() => caches.open('tend-pages').then((pages) => pages.match('/insights'))"
+        ".then((page) => Boolean(page))"
+    )
+
+    phone.context.set_offline(True)
+    phone.goto("/")
+    tab_bar_link(phone, "Insights").tap()
+    expect(phone.get_by_role("heading", name="Insights", exact=True)).to_be_visible()
+    expect(phone.locator(".chart-summary").filter(has_text=summary)).to_be_visible()
+    expect(phone.locator("svg.chart .chart-dot").first).to_be_visible()
