@@ -289,6 +289,44 @@ def test_taking_it_again_the_same_week_changes_that_weeks_pulse(app, member, clo
     assert (row["answers"], row["note"]) == (ANSWERS, None)
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_this_weeks_pulse_can_be_deleted_and_taken_afresh(app, member, clock, htmx):
+    clock(NOW)
+    _, entry_id = take(member, note="Not a week to keep")
+    page = member.client.get(PAGE).get_data(as_text=True)
+    delete_url = f"/reflect/pulse/{entry_id}/delete"
+    assert f'action="{delete_url}"' in page and "Delete this week's pulse" in page
+
+    clock(NOW + timedelta(hours=1))
+    response = member.post(delete_url, {"entry_kind": "pulse", "entry_action": "delete",
+                                        "id": entry_id}, htmx=htmx)
+    if htmx:  # the whole page changes, so htmx is told to load it again
+        assert (response.status_code, response.headers["HX-Redirect"]) == (200, PAGE)
+    else:
+        assert (response.status_code, response.headers["Location"]) == (302, PAGE)
+    [row] = pulses(app)  # a tombstone, so other devices learn of it
+    assert row["deleted"] is True and row["updated_at"] == NOW + timedelta(hours=1)
+    page = member.client.get(PAGE).get_data(as_text=True)
+    assert "That week&#39;s pulse is deleted." in page
+    assert "You took this week" not in page and "Not a week to keep" not in page
+    assert delete_url not in page and "data-new-entry" in page
+    with app.app_context():
+        assert weekly_pulse(user(), 1, NOW)[-1].score is None
+    assert member.post(delete_url, {}, htmx=htmx).status_code == 404  # gone is gone
+
+    _, again = take(member, HEAVY)  # and a new one can be taken the same week
+    assert [row["deleted"] for row in pulses(app)] == [True, False]
+
+
+def test_nobody_else_can_delete_my_pulse(app, member, other_member, clock):
+    clock(NOW)
+    _, entry_id = take(member)
+    other_member.fetch_token(PAGE)
+    response = other_member.post(f"/reflect/pulse/{entry_id}/delete", {}, htmx=True)
+    assert response.status_code == 404
+    assert [row["deleted"] for row in pulses(app)] == [False]
+
+
 def test_next_week_is_a_new_pulse(app, member, clock):
     clock(NOW)
     _, first_id = take(member)

@@ -15,6 +15,7 @@ from webapp.models import (
     Passkey,
     Practice,
     PracticeDone,
+    Pulse,
     PushSubscription,
     Reflection,
     ReminderDelivery,
@@ -53,7 +54,7 @@ def owned(app, member):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "sam@example.org"))
         ids = {name: str(uuid.uuid4()) for name in ("checkin", "done", "reflection", "break",
-                                                     "note")}
+                                                     "note", "pulse")}
         rows = [
             CheckIn(id=ids["checkin"], user_id=user.id, tank=2, **entry),
             PracticeDone(id=ids["done"], user_id=user.id, practice="water", **entry),
@@ -61,6 +62,8 @@ def owned(app, member):
             Break(id=ids["break"], user_id=user.id, first_day=date(2026, 8, 1),
                   last_day=date(2026, 8, 9), **entry),
             SupervisionNote(id=ids["note"], user_id=user.id, text="bring this", **entry),
+            Pulse(id=ids["pulse"], user_id=user.id, week_start=date(2026, 11, 30),
+                  answers={"gave_back": 4}, **entry),
             Practice(user_id=user.id, key="sams-own", name="Sam's own practice"),
         ]
         extra = [
@@ -76,6 +79,7 @@ def owned(app, member):
             ("checkins", "entry_id"): ids["checkin"],
             ("practices", "entry_id"): ids["done"],
             ("reflect", "entry_id"): ids["reflection"],
+            ("reflect.delete_pulse", "entry_id"): ids["pulse"],
             ("care", "break_id"): ids["break"],
             ("care", "note_id"): ids["note"],
             ("practices", "key"): "sams-own",
@@ -92,6 +96,8 @@ def url_for_rule(rule, endpoint, owned):
         area = endpoint.split(".")[0]
         if (endpoint, name) in SHARED:
             values[name] = SHARED_VALUES[name] or first_card()
+        elif (endpoint, name) in owned:
+            values[name] = owned[(endpoint, name)]
         elif (area, name) in owned:
             values[name] = owned[(area, name)]
         else:
@@ -144,6 +150,7 @@ def test_another_person_gets_404_for_everything_of_someone_elses(app, owned, oth
     with app.app_context():  # and nothing of Sam's changed
         assert db.session.scalar(select(SupervisionNote.text)) == "bring this"
         assert db.session.scalar(select(CheckIn.deleted)) is False
+        assert db.session.scalar(select(Pulse.deleted)) is False
         assert db.session.scalar(select(Passkey.name)) == "P"
 
 

@@ -69,6 +69,14 @@ def test_the_pulse_is_taken_by_tapping_saved_and_shown_in_the_trend(phone, app):
     assert trend_row(phone) == ["9", "4", "6"]
     assert len(rows(app)) == 1
 
+    # Deleted: the page starts afresh, and the pulse is a tombstone for other devices.
+    phone.get_by_role("button", name="Delete this week's pulse").tap()
+    expect(phone.get_by_text("That week's pulse is deleted.")).to_be_visible()
+    expect(phone.locator(".pulse-taken")).to_have_count(0)
+    expect(phone.get_by_role("radio", name="Quite a bit").first).not_to_be_checked()
+    expect(phone.get_by_role("button", name="Delete this week's pulse")).to_have_count(0)
+    assert [deleted for _, _, deleted in rows(app)] == [True]
+
 
 def test_a_pulse_taken_offline_waits_on_the_phone_then_arrives_once(browser, live_server, app):
     with phone_page(browser, live_server) as phone:
@@ -90,7 +98,17 @@ def test_a_pulse_taken_offline_waits_on_the_phone_then_arrives_once(browser, liv
         eventually(phone, lambda: rows(app), "the pulse reached the server", 15000)
         eventually(phone, lambda: outbox(phone) == [], "the outbox emptied", 10000)
         phone.wait_for_timeout(500)  # a second delivery, were there one, would land here
-    assert rows(app) == [(ANSWERS, None, False)]
+        assert rows(app) == [(ANSWERS, None, False)]
+
+        phone.goto("/reflect/pulse")  # now showing the synced pulse, which can be deleted
+        controlled(phone)
+        phone.context.set_offline(True)
+        phone.get_by_role("button", name="Delete this week's pulse").tap()
+        expect(phone.locator("#pulse-status")).to_contain_text("Saved on this phone")
+        phone.context.set_offline(False)
+        eventually(phone, lambda: rows(app)[0][2], "the delete reached the server", 15000)
+        eventually(phone, lambda: outbox(phone) == [], "the outbox emptied", 10000)
+    assert rows(app) == [(ANSWERS, None, True)]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

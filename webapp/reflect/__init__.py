@@ -3,7 +3,16 @@ the weekly pulse."""
 import itertools
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from webapp.extensions import htmx
@@ -272,6 +281,22 @@ def save_pulse():
         return redirect(url_for("reflect.pulse"))
     return render_template("reflect/_pulse_answer.html", saved=True,
                            form=_pulse_form(result.entry, now), **_trend(now))
+
+
+@bp.post("/pulse/<uuid:entry_id>/delete")
+def delete_pulse(entry_id):
+    """Delete a pulse (kept as a tombstone so other devices learn of it); the page then
+    starts afresh, since the form, the trend and "Bring to supervision" all change."""
+    entry = find_pulse(current_user, entry_id)
+    if entry is None or entry.deleted:
+        abort(404)
+    change_entry(current_user, "pulse", entry, {"deleted": True}, utcnow())
+    flash("That week's pulse is deleted.")
+    if htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url_for("reflect.pulse")
+        return response
+    return redirect(url_for("reflect.pulse"))
 
 
 def _write_pulse(submitted, current, now):
