@@ -22,6 +22,7 @@ from webapp.models import (
     SupervisionNote,
     User,
 )
+from webapp.services.pulse import STATEMENT_KEYS
 from webapp.services.reframes import REFRAMES
 
 # Open to everyone: signing in and up, the support page, the app shell, the API's
@@ -63,7 +64,7 @@ def owned(app, member):
                   last_day=date(2026, 8, 9), **entry),
             SupervisionNote(id=ids["note"], user_id=user.id, text="bring this", **entry),
             Pulse(id=ids["pulse"], user_id=user.id, week_start=date(2026, 11, 30),
-                  answers={"gave_back": 4}, **entry),
+                  answers=dict.fromkeys(STATEMENT_KEYS, 3), **entry),
             Practice(user_id=user.id, key="sams-own", name="Sam's own practice"),
         ]
         extra = [

@@ -333,8 +333,9 @@ class Pulse(Entry, db.Model):
     the local week starting on `week_start` (a Monday), and an optional note.
 
     The answers are one JSON object rather than a column per statement: the statements
-    are data (services.pulse.STATEMENTS), checked by the schema, so one added later
-    needs no migration, and an entry always carries its answers whole.
+    are data (services.pulse.STATEMENTS), checked by the schema, and an entry always
+    carries its answers whole. Scoring reads every statement's key, so changing the
+    statements means deciding what the pulses already stored count for.
     """
 
     __tablename__ = "pulses"
