@@ -22,6 +22,7 @@ from webapp.models import CheckIn, PracticeDone, ReminderSettings
 from webapp.services import pulse
 from webapp.services.care import breaks_of, leave_clock_for
 from webapp.services.checkins import LEANS, WORK_SHARE_BOUNDARY
+from webapp.services.reminders import planned_workdays
 
 
 @dataclass(frozen=True)
@@ -205,9 +206,7 @@ def pulse_trend(user, now):
 def workdays_of(user):
     """The weekdays (Monday is 0) the person works: their reminder plan's, else Mon-Fri."""
     settings = db.session.get(ReminderSettings, user.id)
-    named = settings.workdays.split(",") if settings and settings.workdays else []
-    days = frozenset(int(day) for day in named if day.strip().isdigit())
-    return days or DEFAULT_WORKDAYS
+    return (settings and planned_workdays(settings)) or DEFAULT_WORKDAYS
 
 
 class _History:
@@ -218,8 +217,7 @@ class _History:
         self.user = user
         self.zone = ZoneInfo(user.timezone)
         self.today = now.astimezone(self.zone).date()
-        first_day = self.today - timedelta(days=days - 1)
-        self.since = self._start_of(first_day)
+        self.since = self._start_of(self.first_day(days))
         until = self._start_of(self.today + timedelta(days=1))
         self.checkins = self._by_day(CheckIn, until)
         self.done = self._by_day(PracticeDone, until)

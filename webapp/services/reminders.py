@@ -57,7 +57,7 @@ def plan_for(settings, timezone):
         mode=settings.mode,
         timezone=timezone,
         practices=_split(settings.practices),
-        workdays=frozenset(int(day) for day in _split(settings.workdays)),
+        workdays=planned_workdays(settings),
         first_session=settings.first_session,
         session_minutes=settings.session_minutes,
         gap_minutes=settings.gap_minutes,
@@ -70,6 +70,11 @@ def plan_for(settings, timezone):
         paused_until=settings.paused_until,
         skip_if_checked_in_minutes=settings.skip_if_checked_in_minutes,
     )
+
+
+def planned_workdays(settings):
+    """The weekdays (Monday is 0) a reminder plan names as workdays."""
+    return frozenset(int(day) for day in _split(settings.workdays))
 
 
 def state_for(settings, last_checkin_at=None):
