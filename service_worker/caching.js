@@ -8,8 +8,14 @@
 const TendCaching = (() => {
   const SHELL = `tend-shell-${self.TEND.version}`;
   const PAGES = "tend-pages";
-  // On a bad connection, show the kept copy of a page after this long.
-  const PATIENCE_MS = 4000;
+  // On a bad connection, show the kept copy of a page after this long, so that a tab
+  // opens within half a second whatever the network does (DESIGN §8).
+  const PATIENCE_MS = 300;
+  // A page the phone has no copy of waits longer for a slow network before the offline
+  // page (which still takes a check-in) stands in.
+  const NO_COPY_PATIENCE_MS = 4000;
+  // When a kept page was fetched, written on its copy, so the page can say how fresh it is.
+  const KEPT_AT = "X-Tend-Kept-At";
   // Counts sign-ins and sign-outs: a page fetched before one is never kept after it.
   let generation = 0;
 
@@ -55,14 +61,23 @@ const TendCaching = (() => {
     for (const url of urls) {
       if (await caches.match(url, { cacheName: PAGES })) continue;
       const started = generation;
-      await keepPage(url, await fetch(url, { credentials: "same-origin" }), started);
+      const response = await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, url, { credentials: "same-origin" });
+      await keepPage(url, response, started);
     }
   }
 
   async function keepPage(request, response, started) {
-    if (!response.ok || !isPersonalPage(response) || started !== generation) return;
+    if (!response.ok || !isPersonalPage(response) || started !== generation) return false;
+    const headers = new Headers(response.headers);
+    headers.set(KEPT_AT, new Date().toISOString());
+    // The body is kept as it was decoded.
+    headers.delete("Content-Encoding");
+    headers.delete("Content-Length");
+    const copy = new Response(await response.blob(), { status: response.status, headers });
     const pages = await caches.open(PAGES);
-    if (started === generation) await pages.put(request, response);
+    if (started !== generation) return false;
+    await pages.put(request, copy);
+    return true;
   }
 
   function forgetPersonalPages() {
@@ -85,22 +100,50 @@ const TendCaching = (() => {
     return shellFirst(request);
   }
 
-  // Pages: the network first, so they are fresh; the kept copy when it fails or dawdles.
+  // Pages: the network first, so they are fresh; the kept copy when it fails or dawdles,
+  // marked with when it was kept. A page shown from its copy is told when the network
+  // has answered after all, and the fresh page is kept, so it can refresh in place.
   async function navigate(event) {
     const request = event.request;
     const started = generation;
-    const fromNetwork = fetch(request).then((response) => {
-      event.waitUntil(keepPage(request, response.clone(), started));
+    let showedCopy = false;
+    const fromNetwork = TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request).then((response) => {
+      const keeping = keepPage(request, response.clone(), started)
+        .then((kept) => kept && showedCopy && tellFresh(event.resultingClientId, request));
+      event.waitUntil(keeping.catch(() => {}));
       return response;
     });
-    fromNetwork.catch(() => {}); // handled below; this only silences an unwatched failure
+    event.waitUntil(fromNetwork.catch(() => {}));
     const kept = keptPage(request);
     try {
-      const first = await Promise.race([fromNetwork, later(PATIENCE_MS).then(() => kept)]);
-      return first || await fromNetwork;
+      const first = await Promise.race([fromNetwork, TendNetwork.later(PATIENCE_MS).then(() => kept)]);
+      if (first && first === (await kept)) {
+        showedCopy = true;
+        return markedCopy(first);
+      }
+      if (first) return first;
+      const last = await Promise.race([fromNetwork, TendNetwork.later(NO_COPY_PATIENCE_MS - PATIENCE_MS)]);
+      if (last) return last;
+      return (await caches.match(self.TEND.offlinePage)) || offlineText();
     } catch (error) {
-      return (await kept) || (await caches.match(self.TEND.offlinePage)) || offlineText();
+      const copy = await kept;
+      if (copy) return markedCopy(copy);
+      return (await caches.match(self.TEND.offlinePage)) || offlineText();
     }
+  }
+
+  // A kept page with the time it was kept written on its <body> (data-kept-at).
+  async function markedCopy(response) {
+    const keptAt = response.headers.get(KEPT_AT);
+    if (!keptAt) return response;
+    const page = (await response.text()).replace("<body", `<body data-kept-at="${keptAt}"`);
+    return new Response(page, { status: response.status, headers: response.headers });
+  }
+
+  async function tellFresh(clientId, request) {
+    const page = clientId && (await self.clients.get(clientId));
+    const copy = page && (await caches.match(request, { cacheName: PAGES }));
+    if (copy) page.postMessage({ type: "fresh", url: request.url, html: await copy.text() });
   }
 
   // A page of the signed-in app; the sign-in and registration forms are never kept.
@@ -121,7 +164,7 @@ const TendCaching = (() => {
   // htmx fetches (GET): never stored, and never answered with a page.
   async function fragment(request) {
     try {
-      return await fetch(request);
+      return await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request);
     } catch (error) {
       return (await caches.match(request)) || offlineText();
     }
@@ -129,7 +172,7 @@ const TendCaching = (() => {
 
   // Static files and the shell: the kept copy of this version, else the network.
   async function shellFirst(request) {
-    return (await caches.match(request, { cacheName: SHELL })) || fetch(request);
+    return (await caches.match(request, { cacheName: SHELL })) || TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request);
   }
 
   async function shellText(url) {
@@ -142,10 +185,6 @@ const TendCaching = (() => {
       status: 503,
       headers: { "Content-Type": "text/plain; charset=utf-8" },
     });
-  }
-
-  function later(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   return { install, activate, answerRead, keepMainPages, forgetPersonalPages, shellText };

@@ -74,15 +74,17 @@ const TendOutbox = (() => {
 
   // The server answered for `sent` (the entry as uploaded): drop the record, unless the
   // person changed the entry again meanwhile, in which case the newer version waits.
+  // Resolves true when the record left the phone.
   function settle(sent, status, errors) {
     return withStore(ENTRIES, "readwrite", async (store) => {
       const record = await ask(store.get(sent.id));
-      if (!record || record.entry.updated_at !== sent.updated_at) return;
+      if (!record || record.entry.updated_at !== sent.updated_at) return false;
       if (status === "rejected") {
         store.put({ ...record, status, errors });
-      } else {
-        store.delete(sent.id);
+        return false;
       }
+      store.delete(sent.id);
+      return true;
     });
   }
 

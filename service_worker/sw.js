@@ -1,11 +1,10 @@
-// Tend's service worker: only the wiring. The work lives in the modules it imports:
-// caching (the shell and personal pages), outbox (entries kept on the phone), sync
-// (writes that fail for lack of network, and delivering them later) and push (reminders
-// and their buttons).
-// The server writes `self.TEND` (version, addresses) above this line.
+// Tend's service worker: only the wiring. The work lives in its modules, which the
+// server sends ahead of this file in the same script:
+// network (deadlines), caching (the shell and personal pages), outbox (entries kept on
+// the phone), sync (every write kept on the phone first, then delivered) and push
+// (reminders and their buttons).
+// The server writes `self.TEND` (version, addresses) above them.
 "use strict";
-
-importScripts(...self.TEND.modules);
 
 self.addEventListener("install", (event) => {
   // A new version waits: the page offers to reload when the person is ready.

@@ -1,24 +1,24 @@
-// Writes that cannot reach the server go to the outbox, and the outbox goes to the
-// server (POST /api/v1/sync) whenever it can: on Background Sync, when the worker
-// starts, and when a page asks (on load, when back online, "Sync now").
+// Every write is kept on the phone first and confirmed at once; the server learns of
+// it in the background. A write whose server answers within a moment (a good network)
+// gets the server's own answer, which may ask about the text or refuse it; otherwise
+// the phone answers "saved on this phone" and the outbox delivers it (POST /api/v1/sync)
+// on Background Sync, when the worker starts, and when a page asks (on load, when back
+// online, "Sync now"), trying again with back-off while the network fails.
 "use strict";
 
 const TendSync = (() => {
   const SYNC_TAG = "tend-outbox";
   const settings = self.TEND;
-  // The fields each part of the card sends; the server's checkins.PARTS says the same.
-  const PARTS = {
-    tank: ["tank"],
-    share: ["work_share"],
-    safety: ["safety_session"],
-    leans: ["lean_personal", "lean_client", "lean_community"],
-    practice: ["practice"],
-    note: ["note"],
-  };
-  const NUMBERS = new Set(["tank", "work_share", "lean_personal", "lean_client", "lean_community"]);
+  const PARTS = settings.checkinParts;
+  const NUMBERS = new Set(settings.numberFields);
   const PART_PATH = /^\/checkins\/([0-9a-f-]{36})\/([a-z]+)$/;
+  // After failed deliveries, the pauses before the next tries (about two minutes in
+  // all); Background Sync, the next write and the pages take over after that.
+  const RETRY_MS = [1000, 2000, 3000, 4000, 5000, 8000, 15000, 30000, 60000];
   let running = null;
   let again = false;
+  let failures = 0;
+  let retryTimer = null;
 
   // Answers ---------------------------------------------------------------------------
 
@@ -33,70 +33,89 @@ const TendSync = (() => {
       return null;
     }
     if (!request.headers.get("HX-Request")) return null;
-    const target = writeTarget(url.pathname);
-    return target ? write(event, target) : writeEntry(event);
+    return keepFirst(event, url.pathname);
   }
 
-  function writeTarget(path) {
-    if (path === "/checkins") return { action: "create" };
+  async function keepFirst(event, path) {
+    const request = event.request;
+    const form = await request.clone().formData().catch(() => null);
+    const write = form && describeWrite(path, form);
+    // Other htmx writes (settings, a plan) go to the network as they are.
+    if (!write) return TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request);
+    if (!write.id) return fragmentProblem("This entry has no id. Reload the page and try again.");
+    // An entry still on the phone is unknown to the server, and the shell page has no
+    // session: both stay with the outbox.
+    const waiting = await TendOutbox.find(write.id);
+    const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
+    const record = await TendOutbox.keep(user, write.kind, write.id, write.changes);
+    if (!waiting && !request.headers.get("X-Tend-Shell")) {
+      const answer = await serverAnswer(event, record.entry);
+      if (answer) return answer;
+    }
+    event.waitUntil(askForSync());
+    return phoneAnswer(write, record);
+  }
+
+  // What a form write is in the sync API's terms: its kind, id and changes; null for a
+  // form that writes no entry. A check-in is written by its card (the tap, its parts,
+  // delete and restore); any other entry's form says its kind (entry_kind).
+  function describeWrite(path, form) {
+    if (path === "/checkins") {
+      return { kind: "checkin", id: form.get("id"), action: "create", changes: changesFrom("create", form) };
+    }
     const match = PART_PATH.exec(path);
-    if (!match) return null;
-    const [, id, action] = match;
-    if (action in PARTS || action === "delete" || action === "restore") return { id, action };
+    if (match) {
+      const [, id, action] = match;
+      if (!(action in PARTS || action === "delete" || action === "restore")) return null;
+      return { kind: "checkin", id, action, changes: changesFrom(action, form) };
+    }
+    const kind = form.get("entry_kind");
+    return kind ? { kind, id: form.get("id"), action: "entry", changes: entryChanges(form) } : null;
+  }
+
+  // The server's answer when it comes within the answer window and settles the write
+  // (saved, or refused with a reason to show); null otherwise. The request goes on in
+  // the background with its deadline: when it succeeds late, the outbox lets go of the
+  // entry. It carries the phone's stamp, so arriving late it never beats a newer version.
+  async function serverAnswer(event, sent) {
+    const request = event.request;
+    const headers = new Headers(request.headers);
+    headers.set("X-Tend-Stamp", sent.updated_at);
+    const sending = TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, new Request(request, { headers }));
+    const first = await Promise.race([
+      sending.then((response) => ({ response }), () => ({ failed: true })),
+      TendNetwork.later(settings.answerWindowMs).then(() => ({ late: true })),
+    ]);
+    if (first.response && !worthKeeping(first.response.status)) {
+      // Saved, or refused for good (nothing of it stays on the phone): the server's word.
+      await TendOutbox.settle(sent, "answered");
+      return first.response;
+    }
+    if (first.late) event.waitUntil(settleWhenAnswered(sending, sent));
     return null;
   }
 
-  async function write(event, target) {
-    const request = event.request;
-    const form = await request.clone().formData();
-    const id = target.id || form.get("id");
-    const waiting = id && (await TendOutbox.find(id));
-    // The shell page has no session, and an entry still on the phone is unknown to the
-    // server: both go straight to the outbox.
-    if (!waiting && !request.headers.get("X-Tend-Shell")) {
-      try {
-        const response = await fetch(request);
-        if (!worthKeeping(response.status)) return response;
-      } catch (error) {
-        // No network: keep it below.
-      }
-    }
-    if (!id) return fragmentProblem("This check-in has no id. Reload the page and try again.");
-    const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
-    const record = await TendOutbox.keep(user, "checkin", id, changesFrom(target.action, form));
-    event.waitUntil(askForSync());
-    return queuedAnswer(target.action, record);
+  async function settleWhenAnswered(sending, sent) {
+    const response = await sending.catch(() => null);
+    if (!response || !response.ok) return;
+    if (await TendOutbox.settle(sent, "answered")) await tellPages({ type: "delivered", ids: [sent.id] });
+    await tellPages();
   }
 
-  // Any other entry (a reflection, a note for supervision, a break ...): its form says
-  // which kind it is (entry_kind) and carries its id, and its fields are the entry's.
-  // Other htmx writes go to the network untouched.
-  async function writeEntry(event) {
-    const request = event.request;
-    const form = await request.clone().formData().catch(() => null);
-    const kind = form && form.get("entry_kind");
-    if (!kind) return fetch(request);
-    const id = form.get("id");
-    const waiting = id && (await TendOutbox.find(id));
-    if (!waiting && !request.headers.get("X-Tend-Shell")) {
-      try {
-        const response = await fetch(request);
-        if (!worthKeeping(response.status)) return response;
-      } catch (error) {
-        // No network: keep it below.
-      }
-    }
-    if (!id) return fragmentProblem("This entry has no id. Reload the page and try again.");
-    const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
-    const record = await TendOutbox.keep(user, kind, id, entryChanges(form));
-    event.waitUntil(askForSync());
-    return html(SAVED_ON_PHONE, { "tend:queued": { id: record.id, kind } });
+  function phoneAnswer(write, record) {
+    if (write.kind === "checkin") return queuedAnswer(write.action, record);
+    return html(savedOnPhone(record.id), { "tend:queued": { id: record.id, kind: write.kind } });
   }
 
   // Not the entry's own fields: how the form travels, and the page's bookkeeping.
   const FORM_ONLY = new Set(["csrf_token", "entry_kind", "entry_action", "id", "seen", "confirm_identifiers"]);
-  const SAVED_ON_PHONE = `<p class="saved-offline" role="status">Saved on this phone. It goes to
-    your account when you're back online.</p>`;
+
+  // Said where an entry was saved on the phone; the page changes it to "Saved." once the
+  // server has the entry (data-queued-id).
+  function savedOnPhone(id) {
+    return `<p class="saved-offline" role="status" data-queued-id="${id}" data-saved-text="Saved.">Saved
+      on this phone. It goes to your account as soon as the connection lets it.</p>`;
+  }
 
   // The entry's fields as the sync API takes them: a name ending in [] is a list (sent
   // without the brackets); a new entry gets its times; an update sends only its fields.
@@ -170,10 +189,7 @@ const TendSync = (() => {
 
   async function withId(url, id) {
     const text = await TendCaching.shellText(url);
-    if (text === null) {
-      return `<section id="checkin" class="card"><p class="card-title" role="status">Saved on this
-        phone. It goes to your account when you're back online.</p></section>`;
-    }
+    if (text === null) return `<section id="checkin" class="card">${savedOnPhone(id)}</section>`;
     return text.replaceAll(settings.placeholderId, id);
   }
 
@@ -197,6 +213,7 @@ const TendSync = (() => {
         // Background Sync refused (e.g. not allowed here): the other triggers remain.
       }
     }
+    failures = 0; // a new write starts the back-off afresh
     await run();
   }
 
@@ -214,6 +231,10 @@ const TendSync = (() => {
           again = false;
           await deliver(options);
         } while (again);
+        failures = 0;
+      } catch (error) {
+        retryLater();
+        throw error;
       } finally {
         running = null;
         await tellPages();
@@ -225,6 +246,18 @@ const TendSync = (() => {
       }
     })();
     return options.strict ? running : running.catch(() => {});
+  }
+
+  // After a failed delivery (no network, a stalled request cut at its deadline, a busy
+  // server), try again after a growing pause. The timer holds no event open, so a new
+  // version of the worker never waits for it.
+  function retryLater() {
+    if (retryTimer || failures >= RETRY_MS.length) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      run();
+    }, RETRY_MS[failures]);
+    failures += 1;
   }
 
   async function deliver(options) {
@@ -239,9 +272,12 @@ const TendSync = (() => {
     do {
       const batch = records.splice(0, session.max_batch);
       const answer = await send(session, batch, cursor);
+      const delivered = [];
       for (const [index, result] of answer.results.entries()) {
-        await TendOutbox.settle(batch[index].entry, result.status, result.errors);
+        const sent = batch[index].entry;
+        if (await TendOutbox.settle(sent, result.status, result.errors)) delivered.push(sent.id);
       }
+      if (delivered.length) await tellPages({ type: "delivered", ids: delivered });
       const sentIds = new Set(batch.map((record) => record.id));
       changed += answer.changes.filter((entry) => !sentIds.has(entry.id)).length;
       cursor = answer.cursor;
@@ -259,7 +295,10 @@ const TendSync = (() => {
   // Who is signed in, and a token to send with; null when nobody is (the page says
   // "sign in to sync"). A network failure throws.
   async function fetchSession() {
-    const response = await fetch(settings.sessionUrl, { credentials: "same-origin", cache: "no-store" });
+    const response = await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, settings.sessionUrl, {
+      credentials: "same-origin",
+      cache: "no-store",
+    });
     await TendOutbox.setMeta("signedOut", response.status === 401);
     if (response.status === 401) return null;
     if (!response.ok) throw new Error(`session: ${response.status}`);
@@ -269,7 +308,7 @@ const TendSync = (() => {
   }
 
   async function send(session, batch, cursor) {
-    const response = await fetch(settings.syncUrl, {
+    const response = await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, settings.syncUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": session.csrf_token },

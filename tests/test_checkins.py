@@ -85,8 +85,8 @@ def test_a_bad_id_is_refused(app, member):
     assert count_checkins(app) == 0
 
 
-def update(member, entry_id, part, data, htmx=True):
-    return member.post(f"/checkins/{entry_id}/{part}", data, htmx=htmx)
+def update(member, entry_id, part, data, htmx=True, headers=None):
+    return member.post(f"/checkins/{entry_id}/{part}", data, htmx=htmx, headers=headers or {})
 
 
 def test_each_extra_saves_into_the_same_entry(app, member):
@@ -318,3 +318,51 @@ def test_an_edit_wins_over_a_device_whose_clock_ran_ahead(app, member):
     update(member, entry_id, "note", {"note": "newest words"})
     entry = stored(app, entry_id)
     assert entry.note == "newest words" and entry.updated_at > ahead
+
+
+# Writes the phone stamped (X-Tend-Stamp): the service worker sends the moment of the tap,
+# because on a bad connection a request can arrive long after a newer version did.
+
+
+def stamped(moment):
+    """The header the worker adds to a write it forwards, as JavaScript writes times."""
+    return {"X-Tend-Stamp": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+
+
+def test_a_late_edit_loses_to_the_newer_version_it_was_overtaken_by(app, member):
+    _, entry_id = member.check_in()
+    tapped = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    newer = tapped + timedelta(seconds=5)
+    update(member, entry_id, "note", {"note": "newest words"}, headers=stamped(newer))
+    late = update(member, entry_id, "note", {"note": "first words"}, headers=stamped(tapped))
+    assert late.status_code == 200
+    entry = stored(app, entry_id)
+    assert entry.note == "newest words"
+    assert entry.updated_at == newer
+
+
+def test_a_late_tap_that_arrives_after_its_entry_saves_nothing_twice(app, member):
+    tapped = datetime.now(UTC) - timedelta(seconds=30)
+    entry_id = str(uuid.uuid4())
+    member.fetch_token("/")
+    first = member.post("/checkins", {"id": entry_id, "tank": 2}, htmx=True,
+                        headers=stamped(tapped))
+    update(member, entry_id, "tank", {"tank": 4}, headers=stamped(tapped + timedelta(seconds=9)))
+    again = member.post("/checkins", {"id": entry_id, "tank": 2}, htmx=True,
+                        headers=stamped(tapped))
+    assert first.status_code == again.status_code == 200
+    assert count_checkins(app) == 1
+    entry = stored(app, entry_id)
+    assert entry.tank == 4
+    assert abs(entry.created_at - tapped) < timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize("stamp", ["yesterday", "2026-12-07T10:00:00", "3026-01-01T00:00:00Z"])
+def test_a_stamp_that_is_not_a_sane_time_is_ignored(app, member, stamp):
+    _, entry_id = member.check_in()
+    response = update(member, entry_id, "note", {"note": "as of now"},
+                      headers={"X-Tend-Stamp": stamp})
+    assert response.status_code == 200
+    entry = stored(app, entry_id)
+    assert entry.note == "as of now"
+    assert abs(entry.updated_at - datetime.now(UTC)) < timedelta(minutes=1)

@@ -1,5 +1,6 @@
 """Installing Tend: the manifest, its icons, the tags pages carry, and compressed answers."""
 import gzip
+import json
 import re
 import struct
 import uuid
@@ -8,7 +9,8 @@ from pathlib import Path
 import brotli
 import pytest
 
-from webapp.pwa import WORKER_MODULES
+from webapp.checkins import PARTS
+from webapp.config import ANSWER_WINDOW_MS
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "tend.css"
 ANONYMOUS_PAGES = ["/sign-in", "/register", "/support"]
@@ -189,7 +191,7 @@ def test_a_compressed_fragment_keeps_vary_on_htmx(member):
     assert "HX-Request" in response.headers["Vary"]
 
 
-@pytest.mark.parametrize("path", ["/static/css/tend.css", f"/sw/{WORKER_MODULES[0]}.js"])
+@pytest.mark.parametrize("path", ["/static/css/tend.css", "/sw.js"])
 def test_a_kept_file_is_not_sent_again(client, path):
     first = fetch(client, path, {"Accept-Encoding": "br"})
     assert first.headers["Content-Encoding"] == "br"
@@ -208,3 +210,26 @@ def test_images_are_never_recompressed(client):
     response = fetch(client, "/static/icons/icon-512.png", {"Accept-Encoding": "br"})
     assert "Content-Encoding" not in response.headers
     assert png_size(response.data) == (512, 512)
+
+
+def worker_settings(client):
+    """What the server writes into /sw.js for the worker (`self.TEND = {...};`)."""
+    script = client.get("/sw.js").get_data(as_text=True)
+    line = next(line for line in script.splitlines() if line.startswith("self.TEND = "))
+    return json.loads(line.removeprefix("self.TEND = ").removesuffix(";"))
+
+
+def test_the_worker_learns_the_card_s_parts_from_the_server(client):
+    settings = worker_settings(client)
+    assert settings["checkinParts"] == {part: list(fields) for part, fields in PARTS.items()}
+    assert settings["numberFields"] == [
+        "lean_client", "lean_community", "lean_personal", "tank", "work_share"
+    ]
+    # The worker keeps no list of its own: the names appear only in what it was sent.
+    script = (Path(__file__).parent.parent / "service_worker" / "sync.js").read_text()
+    assert "work_share" not in script and "lean_personal" not in script
+
+
+def test_the_worker_waits_for_the_server_s_answer_only_briefly(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "ANSWER_WINDOW_MS", ANSWER_WINDOW_MS)
+    assert worker_settings(client)["answerWindowMs"] == 50

@@ -30,13 +30,13 @@ from webapp.services.reframes import REFRAMES
 PUBLIC = {
     "static", "auth.register", "auth.sign_in", "auth.sign_in_challenge",
     "auth.sign_in_with_passkey", "support.crisis", "pwa.manifest", "pwa.service_worker",
-    "pwa.worker_module", "pwa.offline", "pwa.offline_card", "pwa.offline_deleted",
+    "pwa.offline", "pwa.offline_card", "pwa.offline_deleted",
     "sync.openapi", "reminders.public_key",
 }
 # Parameters that name shared things, not anyone's data: the same for everyone.
 SHARED = {("reflect.reframes", "key"), ("reflect.mark_helpful", "key"),
-          ("checkins.update", "part"), ("pwa.worker_module", "name")}
-SHARED_VALUES = {"key": None, "part": "tank", "name": "caching"}
+          ("checkins.update", "part")}
+SHARED_VALUES = {"key": None, "part": "tank"}
 PROBLEM = {"problem": "stuck on the plan", "whose": "mine", "currency": None, "cultures": None}
 
 

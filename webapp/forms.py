@@ -1,6 +1,11 @@
 """Helpers for reading submitted forms into schema input."""
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask import request
+
+from webapp.schemas import CLOCK_SKEW
+from webapp.services.clock import utcnow
 from webapp.services.guard import find_identifiers
 
 
@@ -44,3 +49,27 @@ def identifiers_to_confirm(form, *names):
                 if found not in findings:
                     findings.append(found)
     return findings
+
+
+def phone_stamp():
+    """The moment of the tap, as the phone stamped it (the X-Tend-Stamp header), or None.
+
+    The service worker answers a tap at once and sends the write on its way. On a bad
+    connection that request can reach the server long after a newer version of the same
+    entry did; stamped with the moment of its tap, it then loses to that newer version
+    instead of overwriting it. A stamp that is not a time with an offset, or lies
+    further ahead than a clock drifts, is ignored (the server's own time stands in).
+    """
+    raw = request.headers.get("X-Tend-Stamp")
+    try:
+        stamp = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else None
+    except ValueError:
+        return None
+    if stamp is None or stamp.tzinfo is None or stamp > utcnow() + CLOCK_SKEW:
+        return None
+    return stamp
+
+
+def write_time():
+    """When this write was made: the phone's stamp when it sent one, else now."""
+    return phone_stamp() or utcnow()

@@ -86,6 +86,10 @@ document.addEventListener("htmx:responseError", (event) => {
     : "That didn't save. Please try again in a moment.");
 });
 
+document.addEventListener("htmx:timeout", () => {
+  showRequestProblem("That took too long: the connection is very slow. Try again in a moment.");
+});
+
 document.addEventListener("htmx:sendError", () => {
   showRequestProblem("That didn't save: no connection. Try again when you're back online.");
 });

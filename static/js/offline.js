@@ -1,6 +1,8 @@
-// Tend on a phone with no network: registers the service worker, keeps the page's
-// picture of the outbox true (waiting, needs attention, sign in to sync), and offers
-// "Sync now", the fix or discard of a refused entry, and a new version when one is ready.
+// Tend on a phone with a bad network or none: registers the service worker, keeps the
+// page's picture of the outbox true (waiting, needs attention, sign in to sync, "saved on
+// this phone" turning into "saved"), says when a page is the phone's kept copy and
+// refreshes it in place, and offers "Sync now", the fix or discard of a refused entry,
+// and a new version when one is ready.
 // The worker owns the outbox; this page only asks it and shows the answers.
 "use strict";
 
@@ -12,6 +14,8 @@
   let latest = null;
   let lastDrawn = null;
   let discarding = null; // the refused entry whose "Discard" was tapped once
+  const delivered = new Set(); // entries the server has taken since this page opened
+  let edited = false; // the person has typed into this page
 
   // Talking to the worker ---------------------------------------------------------------
 
@@ -43,7 +47,61 @@
     // A page with nobody signed in (the offline shell, sign-in) shows the phone's last user.
     if (message.type === "outbox" && (!user || message.user === user)) show(message);
     if (message.type === "changed" && onHistory) refreshHistory();
+    if (message.type === "delivered") {
+      message.ids.forEach((id) => delivered.add(id));
+      markDelivered();
+    }
+    if (message.type === "fresh") refreshInPlace(message);
   });
+
+  // "Saved on this phone" becomes "Saved" where the server now has the entry. The marks
+  // may be drawn just after the worker said so, hence the set of delivered ids.
+  function markDelivered() {
+    document.querySelectorAll("[data-queued-id]").forEach((mark) => {
+      if (!delivered.has(mark.dataset.queuedId)) return;
+      mark.textContent = mark.dataset.savedText;
+      delete mark.dataset.queuedId;
+    });
+  }
+
+  // A page kept on the phone -------------------------------------------------------------
+
+  function showKeptCopy() {
+    const keptAt = document.body.dataset.keptAt;
+    const notice = document.getElementById("kept-copy");
+    if (!keptAt || !notice) return;
+    const kept = new Date(keptAt);
+    const today = kept.toDateString() === new Date().toDateString();
+    notice.querySelector("[data-kept-time]").textContent = today
+      ? `at ${clock(keptAt)}`
+      : `on ${kept.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" })}, ${clock(keptAt)}`;
+    notice.hidden = false;
+  }
+
+  // The network answered after the kept copy was shown: the fresh page takes its place,
+  // unless the person has started typing here (then it only says a newer one is ready).
+  function refreshInPlace(message) {
+    if (!document.body.dataset.keptAt || message.url !== location.href.split("#")[0]) return;
+    const notice = document.getElementById("kept-copy");
+    const fresh = new DOMParser().parseFromString(message.html, "text/html");
+    const content = fresh.getElementById("page-content");
+    if (!content || edited) {
+      notice.querySelector("[data-kept-next]").textContent = "A newer copy has come in: reload the page to see it.";
+      return;
+    }
+    const adopted = document.adoptNode(content);
+    document.getElementById("page-content").replaceWith(adopted);
+    document.body.setAttribute("hx-headers", fresh.body.getAttribute("hx-headers") || "{}");
+    document.title = fresh.title;
+    delete document.body.dataset.keptAt;
+    notice.hidden = true;
+    lastDrawn = null; // history's outbox list is new: draw it again
+    show(latest);
+    if (window.htmx) {
+      htmx.process(adopted);
+      htmx.trigger(adopted, "htmx:load", { elt: adopted });
+    }
+  }
 
   // The outbox on screen ----------------------------------------------------------------
 
@@ -54,9 +112,22 @@
     const refused = answer.records.filter((record) => record.status === "rejected");
     showStatus(waiting, refused, answer);
     if (onHistory) showOutbox(waiting, refused);
+    markDelivered();
   }
 
-  function showStatus(waiting, refused, answer) {
+  // Online, a write just made is still on its way (its own card says "saved on this
+  // phone"): the banner counts it only after a few seconds, so that a slow network
+  // does not make it flash in and out above the card at every tap.
+  const ON_ITS_WAY_MS = 5000;
+  let recount = null;
+
+  function showStatus(allWaiting, refused, answer) {
+    const now = Date.now();
+    const young = (record) => navigator.onLine && !answer.signedOut
+      && now - Date.parse(record.keptAt) < ON_ITS_WAY_MS;
+    const waiting = allWaiting.filter((record) => !young(record));
+    clearTimeout(recount);
+    if (waiting.length < allWaiting.length) recount = setTimeout(() => show(latest), ON_ITS_WAY_MS / 5);
     const count = status.querySelector("[data-count]");
     const parts = [];
     if (waiting.length) parts.push(`${entries(waiting)} waiting on this phone`);
@@ -149,7 +220,7 @@
   // Fixing opens the check-in card for the entry; its saves go back into the outbox.
   async function openFix(record) {
     const box = document.getElementById("outbox");
-    const response = await fetch(box.dataset.cardUrl);
+    const response = await fetch(box.dataset.cardUrl, { signal: AbortSignal.timeout(8000) });
     const html = (await response.text()).replaceAll(box.dataset.placeholder, record.id);
     const holder = box.querySelector("[data-fix]");
     holder.innerHTML = html; // our own server's card, kept by the worker
@@ -198,6 +269,8 @@
       foot.querySelector(".saved-mark")?.remove();
       const mark = element("span", "saved-mark", "Saved on this phone");
       mark.setAttribute("role", "status");
+      mark.dataset.queuedId = id;
+      mark.dataset.savedText = "Saved";
       foot.prepend(mark);
     }
     if (part === "create" || part === "tank" || part === "restore") {
@@ -303,6 +376,8 @@
   // Start ------------------------------------------------------------------------------
 
   status.querySelector("[data-sync-now]").addEventListener("click", () => syncNow(true));
+  document.addEventListener("input", () => { edited = true; });
+  showKeptCopy();
   window.addEventListener("online", () => syncNow(false));
 
   // Registering checks the network for a newer worker, which can take seconds on a bad

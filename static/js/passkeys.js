@@ -69,6 +69,7 @@
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
       body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15000), // a stalled network must not hold the button
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) throw Object.assign(new Error(data.error || `${response.status}`), { status: response.status, said: data.error });
@@ -82,6 +83,7 @@
     if (error.status === 429) return "That's a lot of tries in a short time. Please wait a minute.";
     if (error.said) return error.said;
     if (error.name === "TypeError") return "No connection right now. Try again when you're back online.";
+    if (error.name === "TimeoutError") return "The connection is too slow right now. Try again in a moment.";
     return "That didn't work. Please try again, or use your password.";
   }
 

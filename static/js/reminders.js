@@ -23,6 +23,7 @@
       headers,
       credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15000), // a stalled network must not hold the page
     });
     if (!response.ok) {
       throw Object.assign(new Error(`${method} ${url}: ${response.status}`), { status: response.status });
@@ -40,6 +41,7 @@
     if (error.status === 429) return "That's several test reminders in a short time. Try again in a minute.";
     if (error.status) return "Something went wrong on our side. Please try again in a moment.";
     if (error.name === "TypeError") return "No connection right now. Try again when you're back online.";
+    if (error.name === "TimeoutError") return "The connection is too slow right now. Try again in a moment.";
     return "This phone couldn't set up reminders just now. Please try again in a moment.";
   }
 

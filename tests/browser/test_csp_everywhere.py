@@ -27,7 +27,7 @@ SWAP_AS_FRAGMENT = """async (url) => {
   return answer.status;
 }"""
 # Not pages: the worker's own files, the manifest, JSON answers and the downloads.
-NOT_PAGES = {"static", "pwa.service_worker", "pwa.worker_module", "pwa.manifest",
+NOT_PAGES = {"static", "pwa.service_worker", "pwa.manifest",
              "account.export_json", "account.export_spreadsheet"}
 
 

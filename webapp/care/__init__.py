@@ -14,7 +14,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from webapp.extensions import htmx
-from webapp.forms import form_fields, identifiers_to_confirm
+from webapp.forms import form_fields, identifiers_to_confirm, phone_stamp, write_time
 from webapp.pages import personal_pages
 from webapp.reflect import render_pulse_page, render_reflection_page
 from webapp.schemas import SupervisionDateSchema
@@ -90,7 +90,7 @@ def mark_note(note_id):
     """Mark a note discussed (with the moment it was), or, with no moment, not yet."""
     note = _live_note(note_id)
     changes = form_fields(request.form, ("discussed_at",))
-    result = change_entry(current_user, "supervision_note", note, changes, utcnow())
+    result = change_entry(current_user, "supervision_note", note, changes, utcnow(), phone_stamp())
     if result.status == REJECTED:
         return _lists_answer("That didn't change: reload the page and try again.", 422)
     return _lists_answer(
@@ -102,7 +102,7 @@ def mark_note(note_id):
 def delete_note(note_id):
     """Delete a note (kept as a tombstone so other devices learn of it)."""
     note = _live_note(note_id)
-    change_entry(current_user, "supervision_note", note, {"deleted": True}, utcnow())
+    change_entry(current_user, "supervision_note", note, {"deleted": True}, utcnow(), phone_stamp())
     return _lists_answer("Note deleted.")
 
 
@@ -269,7 +269,7 @@ def delete_break(break_id):
     entry = find_break(current_user, break_id)
     if entry is None:
         abort(404)
-    change_entry(current_user, "break", entry, {"deleted": True}, utcnow())
+    change_entry(current_user, "break", entry, {"deleted": True}, utcnow(), phone_stamp())
     return _breaks_answer("Break deleted.", empty_form=False)
 
 
@@ -308,5 +308,5 @@ def _breaks_answer(message, empty_form):
 
 def _new_entry(submitted):
     """A new entry's payload: the fields as sent, stamped with the server's time."""
-    now = utcnow().isoformat()
+    now = write_time().isoformat()
     return submitted | {"created_at": now, "updated_at": now}

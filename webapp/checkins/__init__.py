@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from webapp.extensions import htmx
-from webapp.forms import form_fields, identifiers_to_confirm
+from webapp.forms import form_fields, identifiers_to_confirm, phone_stamp, write_time
 from webapp.pages import personal_pages
 from webapp.services.checkins import find_checkin, recent_days
 from webapp.services.clock import utcnow
@@ -38,7 +38,7 @@ def home():
 @bp.post("/checkins")
 def create():
     """Save a check-in from one tap on the tank scale."""
-    now = utcnow().isoformat()
+    now = write_time().isoformat()
     payload = form_fields(request.form, ("id", "tank")) | {"created_at": now, "updated_at": now}
     result = save_entry(current_user, "checkin", payload)
     if result.status == REJECTED:
@@ -79,7 +79,7 @@ def update(entry_id, part):
     findings = identifiers_to_confirm(request.form, *(name for name in fields if name in TYPED))
     if findings:
         return _refused(part, entry, {}, changes, findings)
-    result = change_entry(current_user, "checkin", entry, changes, utcnow())
+    result = change_entry(current_user, "checkin", entry, changes, utcnow(), phone_stamp())
     if result.status == REJECTED:
         return _refused(part, entry, result.errors, changes)
     if htmx:
@@ -93,7 +93,7 @@ def update(entry_id, part):
 def delete(entry_id):
     """Delete a check-in (kept as a tombstone so other devices learn of it)."""
     entry = _live_checkin(entry_id)
-    change_entry(current_user, "checkin", entry, {"deleted": True}, utcnow())
+    change_entry(current_user, "checkin", entry, {"deleted": True}, utcnow(), phone_stamp())
     if htmx:
         return render_template("checkins/_deleted.html", entry=entry)
     flash("Check-in deleted.")
@@ -106,7 +106,8 @@ def restore(entry_id):
     entry = find_checkin(current_user, entry_id)
     if entry is None:
         abort(404)
-    result = change_entry(current_user, "checkin", entry, {"deleted": False}, utcnow())
+    result = change_entry(current_user, "checkin", entry, {"deleted": False}, utcnow(),
+                          phone_stamp())
     if htmx:
         return render_template("checkins/_card.html", entry=result.entry, errors={}, saved=None)
     return redirect(url_for("checkins.show", entry_id=entry.id))

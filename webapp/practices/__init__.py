@@ -6,7 +6,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from webapp.extensions import htmx
-from webapp.forms import form_fields, identifiers_to_confirm
+from webapp.forms import form_fields, identifiers_to_confirm, phone_stamp, write_time
 from webapp.pages import personal_pages
 from webapp.schemas import PracticeSchema
 from webapp.services import practices
@@ -114,7 +114,7 @@ def move(key):
 @bp.post("/practices/done")
 def log_done():
     """Log a practice as done, from one tap on the home screen."""
-    now = utcnow().isoformat()
+    now = write_time().isoformat()
     payload = form_fields(request.form, ("id", "practice")) | {"created_at": now, "updated_at": now}
     result = save_entry(current_user, "practice_done", payload)
     if result.status == REJECTED:
@@ -136,7 +136,7 @@ def done(entry_id):
 def undo_done(entry_id):
     """Undo a practice logged by mistake (kept as a tombstone so other devices learn of it)."""
     entry = _live_done(entry_id)
-    change_entry(current_user, "practice_done", entry, {"deleted": True}, utcnow())
+    change_entry(current_user, "practice_done", entry, {"deleted": True}, utcnow(), phone_stamp())
     if htmx:
         return render_template("practices/_done_status.html", entry=None, errors={}, undone=True)
     flash("Undone: that practice is no longer logged.")

@@ -9,17 +9,20 @@ import json
 import os
 from functools import cache
 
-from flask import Blueprint, Response, current_app, g, render_template, send_from_directory, url_for
-from werkzeug.exceptions import NotFound
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 
+from webapp.checkins import PARTS
 from webapp.models import CheckIn
 from webapp.pwa.manifest import build_manifest
+from webapp.schemas import CheckInSchema, WholeNumber
 
 bp = Blueprint("pwa", __name__)
 
 # The id the shell's check-in card carries; the worker swaps in the entry's real id.
 PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
-WORKER_MODULES = ("caching", "outbox", "sync", "push")
+# The worker's modules, in the order they are served ahead of sw.js in one script: one
+# download instead of six, which the first visit's budget needs (DESIGN §8).
+WORKER_MODULES = ("network", "caching", "outbox", "sync", "push")
 # The signed-in pages the worker keeps, so they open and save with no network even
 # before a first visit: the check-in as soon as someone signs in; the rest (the support
 # page with their own numbers, the reflect tools, the week's insights and the styles
@@ -44,18 +47,23 @@ def service_worker():
     """The service worker, with the version and the shell's addresses written in.
 
     Any change to the shell's files changes the version, so the phone fetches the new
-    worker, which waits until the person agrees to reload.
+    worker, which waits until the person agrees to reload. Its modules come first, in
+    the same script.
     """
     settings = {
         "version": worker_version(),
         "precache": shell_urls(),
-        "modules": [url_for("pwa.worker_module", name=name) for name in WORKER_MODULES],
         "offlinePage": url_for("pwa.offline"),
         "mainPages": [url_for(page) for page in MAIN_PAGES],
         "laterPages": [url_for(page) for page in LATER_PAGES],
         "laterFiles": [url_for("static", filename=name) for name in LATER_FILES],
         # Shell pages fetched as nobody, since signed in they show personal numbers.
         "anonymousShell": [url_for("support.crisis")],
+        "answerWindowMs": current_app.config["ANSWER_WINDOW_MS"],
+        # The card's parts and the fields each sends, and which fields are numbers: the
+        # worker turns a form into an entry by the server's own rules.
+        "checkinParts": PARTS,
+        "numberFields": number_fields(),
         "cardUrl": url_for("pwa.offline_card"),
         "deletedUrl": url_for("pwa.offline_deleted"),
         "placeholderId": PLACEHOLDER_ID,
@@ -66,21 +74,17 @@ def service_worker():
         # Pages kept on the phone are forgotten whenever who is signed in changes.
         "accountUrls": [url_for(f"auth.{name}") for name in ("sign_in", "sign_out", "register")],
     }
-    with open(os.path.join(WORKER_FOLDER, "sw.js"), encoding="utf-8") as script:
-        body = f"self.TEND = {json.dumps(settings)};\n{script.read()}"
+    scripts = [_worker_file(f"{name}.js") for name in WORKER_MODULES] + [_worker_file("sw.js")]
+    body = "\n".join(['"use strict";', f"self.TEND = {json.dumps(settings)};", *scripts])
     response = Response(body, mimetype="text/javascript")
     response.cache_control.no_cache = True
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
-@bp.get("/sw/<name>.js")
-def worker_module(name):
-    """A module the service worker imports."""
-    if name not in WORKER_MODULES:
-        raise NotFound()
-    response = send_from_directory(WORKER_FOLDER, f"{name}.js", mimetype="text/javascript")
-    response.cache_control.no_cache = True
-    return response
+def _worker_file(name):
+    with open(os.path.join(WORKER_FOLDER, name), encoding="utf-8") as script:
+        return script.read()
 
 
 @bp.get("/offline")
@@ -127,6 +131,13 @@ def shell_urls():
         url_for("pwa.offline_deleted"),
         url_for("support.crisis"),
     ]
+
+
+@cache
+def number_fields():
+    """The check-in's fields that hold whole numbers, as its schema says."""
+    fields = CheckInSchema().fields
+    return sorted(name for name, field in fields.items() if isinstance(field, WholeNumber))
 
 
 def worker_version():

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from webapp.extensions import htmx
-from webapp.forms import form_fields, identifiers_to_confirm
+from webapp.forms import form_fields, identifiers_to_confirm, phone_stamp, write_time
 from webapp.pages import personal_pages
 from webapp.schemas import PULSE_ANSWER_PREFIX
 from webapp.services.clock import utcnow
@@ -85,7 +85,7 @@ def save_reflection():
     if findings:
         return _stuck_page(errors={}, findings=_findings_by_field(rows, typed["next_step"]),
                            **typed), 422
-    now = utcnow().isoformat()
+    now = write_time().isoformat()
     result = save_entry(current_user, "reflection",
                         payload | {"created_at": now, "updated_at": now})
     if result.status == REJECTED:
@@ -114,7 +114,7 @@ def render_reflection_page(entry, bring=None):
 def delete_reflection(entry_id):
     """Delete a reflection (kept as a tombstone so other devices learn of it)."""
     entry = _own_reflection(entry_id)
-    change_entry(current_user, "reflection", entry, {"deleted": True}, utcnow())
+    change_entry(current_user, "reflection", entry, {"deleted": True}, utcnow(), phone_stamp())
     if htmx:
         return render_template("reflect/_deleted.html", entry=entry)
     flash("Reflection deleted.")
@@ -127,7 +127,8 @@ def restore_reflection(entry_id):
     entry = find_reflection(current_user, entry_id)
     if entry is None:
         abort(404)
-    result = change_entry(current_user, "reflection", entry, {"deleted": False}, utcnow())
+    result = change_entry(current_user, "reflection", entry, {"deleted": False}, utcnow(),
+                          phone_stamp())
     if htmx:
         return render_template("reflect/_reflection.html", entry=result.entry, WHOSE=WHOSE)
     return redirect(url_for("reflect.reflection", entry_id=entry.id))
@@ -195,7 +196,7 @@ def mark_helpful(key):
     """"This helped": one more mark for the card, so it comes earlier next time."""
     if key not in CARDS:
         abort(404)
-    now = utcnow().isoformat()
+    now = write_time().isoformat()
     payload = form_fields(request.form, ("id",)) | {
         "card": key, "created_at": now, "updated_at": now
     }
@@ -290,7 +291,7 @@ def delete_pulse(entry_id):
     entry = find_pulse(current_user, entry_id)
     if entry is None or entry.deleted:
         abort(404)
-    change_entry(current_user, "pulse", entry, {"deleted": True}, utcnow())
+    change_entry(current_user, "pulse", entry, {"deleted": True}, utcnow(), phone_stamp())
     flash("That week's pulse is deleted.")
     if htmx:
         response = make_response("", 200)
@@ -307,8 +308,9 @@ def _write_pulse(submitted, current, now):
         entry = current
     if entry is not None:
         changes = {name: value for name, value in submitted.items() if name != "id"}
-        return change_entry(current_user, "pulse", entry, changes | {"deleted": False}, now)
-    stamp = now.isoformat()
+        return change_entry(current_user, "pulse", entry, changes | {"deleted": False}, now,
+                            phone_stamp())
+    stamp = (phone_stamp() or now).isoformat()
     return save_entry(current_user, "pulse", submitted | {"created_at": stamp,
                                                           "updated_at": stamp})
 

@@ -266,17 +266,19 @@ def _stored_entry(model, id_schema, payload):
     return db.session.get(model, entry_id)
 
 
-def change_entry(user, kind, entry, changes, now):
+def change_entry(user, kind, entry, changes, now, stamped_at=None):
     """Apply `changes` (raw field values) to one of the user's entries, as of `now`.
 
     The whole entry is validated again, so a change can never leave half an entry.
     The change is stamped later than the stored version even if another device's
     clock ran ahead, because a person editing here means this is the newest intent.
+    A change the phone stamped itself (`stamped_at`, see forms.phone_stamp) keeps its
+    stamp instead: it may have been held up on the way, and the later version wins.
     """
     _, schema_class = ENTRY_KINDS[kind]
     payload = schema_class().dump(entry)
     payload.update(changes)
-    stamp = max(now, entry.updated_at + timedelta(microseconds=1))
+    stamp = stamped_at or max(now, entry.updated_at + timedelta(microseconds=1))
     payload["updated_at"] = stamp.isoformat()
     return save_entry(user, kind, payload)
 
