@@ -1,6 +1,5 @@
 """The weekly pulse: its page and form over HTTP, its scoring, one pulse per local week,
 the trend that Insights draws (weekly_pulse), and the sync API as the outbox uses it."""
-import json
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -9,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import Session
+from tests.test_pwa import worker_settings
 from tests.test_sync_api import Device
 from webapp.extensions import db
 from webapp.models import Pulse, User
@@ -98,9 +98,7 @@ def test_the_page_says_plainly_what_it_is_and_needs_a_sign_in(client, member):
 
 
 def test_the_phone_keeps_the_pulse_page_for_offline_use(member):
-    script = member.client.get("/sw.js").get_data(as_text=True)
-    settings = json.loads(script[len("self.TEND = "):script.index(";\n")])
-    assert PAGE in settings["laterPages"]
+    assert PAGE in worker_settings(member.client)["laterPages"]
 
 
 @pytest.mark.parametrize("htmx", [True, False])
