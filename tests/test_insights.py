@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import Session
+from tests.test_pwa import worker_settings
 from webapp.extensions import db
 from webapp.insights.charts import bar_chart, day_labels, gauge, line_chart
 from webapp.models import User
@@ -415,9 +416,7 @@ def test_another_person_sees_only_their_own_numbers(app, member, other_member):
 
 
 def test_the_worker_keeps_the_insights_for_offline(client):
-    script = client.get("/sw.js").get_data(as_text=True)
-    later = re.search(r'"laterPages": \[([^\]]*)\]', script).group(1)
-    assert '"/insights"' in later
+    assert "/insights" in worker_settings(client)["laterPages"]
 
 
 def test_the_month_draws_the_weekly_pulse_when_there_is_one(app, member):

@@ -24,12 +24,13 @@ PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
 # download instead of six, which the first visit's budget needs (DESIGN §8).
 WORKER_MODULES = ("network", "caching", "outbox", "sync", "push")
 # The signed-in pages the worker keeps, so they open and save with no network even
-# before a first visit: the check-in as soon as someone signs in; the rest (the support
-# page with their own numbers, the reflect tools, the week's insights and the styles
-# they need) from the next page on, so that the first visit stays small.
+# before a first visit: the check-in as soon as someone signs in; the rest (the other
+# tabs, the support page with their own numbers, the reflect tools and the styles they
+# need) from the next page on, so that the first visit stays small.
 MAIN_PAGES = ("checkins.home",)
-LATER_PAGES = ("support.crisis", "reflect.hub", "reflect.stuck", "reflect.reframes",
-               "reflect.pulse", "care.supervision", "care.breaks", "insights.overview")
+LATER_PAGES = ("checkins.history", "reflect.hub", "insights.overview", "account.settings",
+               "support.crisis", "reflect.stuck", "reflect.reframes", "reflect.pulse",
+               "care.supervision", "care.breaks")
 LATER_FILES = ("css/more.css",)
 WORKER_FOLDER = os.path.join(os.path.dirname(__file__), "..", "..", "service_worker")
 
