@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/http_checkin.py || status=1; \
 	$(BIN)/python bench/page_weight.py || status=1; \
 	$(BIN)/python bench/offline_sync.py || status=1; \
+	$(BIN)/python bench/network.py || status=1; \
 	$(BIN)/python bench/push_fanout.py || status=1; \
 	exit $$status
 
