@@ -30,6 +30,7 @@ are refused (closed at once). `stop()` closes every connection and ends every ta
 """
 import asyncio
 import contextlib
+import socket
 import threading
 
 MODES = ("good", "slow", "stalled")
@@ -63,9 +64,12 @@ class LieFiProxy:
         self._held = 0  # bytes read and not yet passed on, all connections
         self._loop = None
         self._thread = None
-        self._server = None
+        self._listener = None  # the listening socket
         self._changed = None  # an asyncio.Event set (and replaced) on every mode change
         self._links = set()  # the task serving each open connection
+        # Every accepted socket until its connection is over: stop() closes any left (a
+        # connection accepted as the proxy stops, whose task never ran).
+        self._accepted = set()
 
     # The test's side (any thread) ------------------------------------------------------
 
@@ -142,10 +146,25 @@ class LieFiProxy:
     # The proxy's thread ------------------------------------------------------------------
 
     async def _listen(self):
+        # A listening socket of its own rather than asyncio.start_server: Python 3.11's
+        # Server.close() drops (unclosed) a connection accepted but not yet handed over.
         self._changed = asyncio.Event()
-        self._server = await asyncio.start_server(
-            self._serve, "127.0.0.1", 0, limit=CHUNK_BYTES, backlog=256)
-        return self._server.sockets[0].getsockname()[1]
+        listener = socket.create_server(("127.0.0.1", 0), backlog=256)
+        listener.setblocking(False)
+        self._listener = listener
+        asyncio.get_running_loop().add_reader(listener, self._accept)
+        return listener.getsockname()[1]
+
+    def _accept(self):
+        # A callback, not a task: an accepted socket is in _accepted at once, so nothing
+        # stop() cancels can drop it.
+        try:
+            conn, _ = self._listener.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return
+        conn.setblocking(False)
+        self._accepted.add(conn)
+        asyncio.get_running_loop().create_task(self._serve(conn))
 
     async def _apply_soon(self, mode):
         self._apply(mode)
@@ -156,27 +175,32 @@ class LieFiProxy:
         changed.set()
 
     async def _shutdown(self):
-        self._server.close()
-        links = list(self._links)
-        for task in links:
-            task.cancel()
-        await asyncio.gather(*links, return_exceptions=True)
-        await self._server.wait_closed()
-        # Anything else still scheduled here (there should be nothing) goes too.
+        asyncio.get_running_loop().remove_reader(self._listener)
+        self._listener.close()
+        # Every other task: the connections' and any not started yet.
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in others:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
+        for conn in self._accepted:
+            conn.close()
+        self._accepted.clear()
+        # Let the aborted transports' close callbacks run before the loop stops.
+        for _ in range(3):
+            await asyncio.sleep(0)
 
-    async def _serve(self, client_reader, client_writer):
+    async def _serve(self, conn):
         task = asyncio.current_task()
         if len(self._links) >= MAX_CONNECTIONS:
-            client_writer.transport.abort()
+            self._accepted.discard(conn)
+            conn.close()
             return
         self._links.add(task)
         self.connections += 1
-        server_writer = None
+        client_writer = server_writer = None
         try:
+            client_reader, client_writer = await asyncio.open_connection(
+                sock=conn, limit=CHUNK_BYTES)
             server_reader, server_writer = await asyncio.open_connection(
                 self.target_host, self.target_port, limit=CHUNK_BYTES)
             await self._relay(client_reader, client_writer, server_reader, server_writer)
@@ -188,6 +212,8 @@ class LieFiProxy:
             for writer in (client_writer, server_writer):
                 if writer is not None:
                     writer.transport.abort()
+            conn.close()  # closed already by its transport, unless it never had one
+            self._accepted.discard(conn)
             self._links.discard(task)
 
     async def _relay(self, client_reader, client_writer, server_reader, server_writer):
