@@ -359,7 +359,7 @@ def test_offline_a_fragment_request_never_gets_a_page(phone, app):
     assert "The last two weeks" not in answer[1]
     phone.goto("/history")  # the page itself is still there
     expect(phone.get_by_role("heading", name="The last two weeks")).to_be_visible()
-    phone.goto("/account")  # never visited: the offline page, which still takes a check-in
+    phone.goto("/practices")  # never kept: the offline page, which still takes a check-in
     expect(phone.get_by_text("You're offline.")).to_be_visible()
     ready(phone)
     tank_button(phone, "Full").tap()
