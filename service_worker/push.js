@@ -75,13 +75,13 @@ const TendPush = (() => {
     try {
       const session = await TendSync.fetchSession();
       if (!session) return;
-      await fetch(url, {
+      await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, url, {
         method: "POST",
         credentials: "same-origin",
         headers: { "X-CSRFToken": session.csrf_token },
       });
     } catch (error) {
-      // No network: the next reminder comes at its usual time instead.
+      // No network, or no answer in time: the next reminder comes at its usual time.
     }
   }
 

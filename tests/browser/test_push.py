@@ -14,6 +14,17 @@ the notification the worker really shows, inside the worker (Playwright evaluate
 target over CDP). Chromium lets a worker focus or open a window only during a real click,
 so for "Check in" the tests stand in for `WindowClient.focus()` and `clients.openWindow()`
 in the worker and record the calls; navigating an open window is real.
+
+Nothing reads the notifications while one is being shown. Chromium's
+`registration.getNotifications()` keeps a stored notification only if the platform already
+lists it as displayed or it was stored after the read began, and deletes every other one
+for good (content/browser/notifications/platform_notification_context_impl.cc,
+DoReadAllNotificationDataForServiceWorkerRegistration). A read that falls between the
+worker storing a notification and the platform displaying it loses it: it stays on
+screen, yet no later read lists it. So a test waits, in the worker, until the worker has
+finished with the push (its `showNotification()` has settled), and reads once, in the same
+evaluation. (Headless Chromium has only popups, no notification centre: it also removes a
+notification about 25 s after showing it, so a test reads it soon after.)
 """
 import json
 from datetime import timedelta
@@ -67,10 +78,40 @@ STUB_PUSH = """(() => {
     return localStorage.getItem("test:subscribed") ? made : null;
   };
 })();"""
-READ_NOTIFICATIONS = """() => navigator.serviceWorker.ready
+# In the worker: count the pushes it has finished handling (its listener's promise settled).
+COUNT_PUSHES = """() => {
+  if (self.pushesForTest) return;
+  const pushes = (self.pushesForTest = { handled: 0, wake: [] });
+  const onPush = TendPush.onPush;
+  TendPush.onPush = (data) => onPush(data).finally(() => {
+    pushes.handled += 1;
+    pushes.wake.splice(0).forEach((wake) => wake());
+  });
+}"""
+# In the worker, one evaluation: wait until `handled` pushes are through, then read what
+# is shown (see the module's description for why never earlier).
+SHOWN_AFTER_PUSHES = """async ([handled, timeoutMs]) => {
+  const pushes = self.pushesForTest;
+  if (!pushes) throw new Error("this worker is not counting pushes: it started after deliver_push");
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(
+      `the worker finished ${pushes.handled} of ${handled} pushes in ${timeoutMs} ms`)), timeoutMs);
+    const check = () => {
+      if (pushes.handled < handled) return pushes.wake.push(check);
+      clearTimeout(timer);
+      resolve();
+    };
+    check();
+  });
+  const shown = await self.registration.getNotifications();
+  return shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag, icon: n.icon,
+    actions: n.actions.map((a) => [a.action, a.title]), data: n.data }));
+}"""
+# In the page, one evaluation: what is shown once nothing is (false until then).
+NONE_SHOWN = """() => navigator.serviceWorker.ready
   .then((registration) => registration.getNotifications())
-  .then((shown) => shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag, icon: n.icon,
-    actions: n.actions.map((a) => [a.action, a.title]), data: n.data })))"""
+  .then((shown) => shown.length === 0 && shown.map((n) => n.tag))"""
+PUSH_TIMEOUT_MS = 15000
 # Chromium refuses these outside a real notification click: the tests record the calls.
 RECORD_FOCUS = """() => {
   self.focusedForTest = [];
@@ -127,7 +168,11 @@ def worker(page):
 
 
 def deliver_push(page, data):
-    """Hand the worker a push message, as the browser does when one arrives."""
+    """Hand the worker a push message, as the browser does when one arrives.
+
+    The worker counts the pushes it has handled, for `shown_notifications`.
+    """
+    worker(page).evaluate(COUNT_PUSHES)
     with worker_devtools(page) as (cdp, registration):
         cdp.send("ServiceWorker.deliverPushMessage", {**registration, "data": data})
 
@@ -145,13 +190,15 @@ def back_online(page):
                  {**registration, "tag": "tend-outbox", "lastChance": False})
 
 
-def shown_notifications(page, count=1):
-    """The notifications the worker shows, once there are `count` of them."""
-    page.wait_for_function(
-        f"() => navigator.serviceWorker.ready.then((r) => r.getNotifications())"
-        f".then((shown) => shown.length === {count})"
-    )
-    return page.evaluate(READ_NOTIFICATIONS)
+def shown_notifications(page, pushes=1):
+    """The notifications shown once the worker has handled `pushes` pushes: waited for and
+    read in one evaluation, and never while a push is being shown."""
+    return worker(page).evaluate(SHOWN_AFTER_PUSHES, [pushes, PUSH_TIMEOUT_MS])
+
+
+def no_notifications_left(page):
+    """Wait until no notification is shown (a tap closed it); what was read, i.e. []."""
+    return page.wait_for_function(NONE_SHOWN).json_value()
 
 
 def plan_reminders(page, practices=("breaths",)):
@@ -375,7 +422,7 @@ def test_check_in_brings_an_open_window_to_the_check_in(
     assert worker(subscribed_phone).evaluate("self.focusedForTest") == [
         f"{live_server.url}/history"
     ]
-    assert shown_notifications(subscribed_phone, count=0) == []
+    assert no_notifications_left(subscribed_phone) == []
 
 
 def test_check_in_opens_a_window_when_none_is_open(
@@ -409,7 +456,7 @@ def test_done_records_the_practice_offline_and_syncs_it_later(
     assert entry["id"] == record["id"] and len(entry["id"]) == 36
     assert (entry["practice"], entry["delivery"], entry["deleted"]) == ("breaths", delivery, False)
     assert entry["created_at"] == entry["updated_at"]
-    assert shown_notifications(subscribed_phone, count=0) == []
+    assert no_notifications_left(subscribed_phone) == []
     with app.app_context():
         assert db.session.scalars(select(PracticeDone)).all() == []
 
@@ -430,7 +477,7 @@ def test_done_on_a_reminder_without_a_practice_records_nothing(
 
     click(subscribed_phone, notification, "done")
 
-    assert shown_notifications(subscribed_phone, count=0) == []
+    assert no_notifications_left(subscribed_phone) == []
     assert outbox(subscribed_phone) == []
 
 
@@ -440,7 +487,7 @@ def test_later_brings_the_reminder_back_in_half_an_hour(subscribed_phone, app, p
 
     click(subscribed_phone, notification, "later")  # the worker's POST to data.later_url
 
-    assert shown_notifications(subscribed_phone, count=0) == []
+    assert no_notifications_left(subscribed_phone) == []
     with app.app_context():
         first = db.session.get(ReminderDelivery, message["data"]["delivery"])
         again = db.session.scalars(
