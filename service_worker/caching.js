@@ -10,7 +10,7 @@ const TendCaching = (() => {
   const PAGES = "tend-pages";
   // On a bad connection, show the kept copy of a page after this long, so that a tab
   // opens within half a second whatever the network does (DESIGN §8).
-  const PATIENCE_MS = 300;
+  const PATIENCE_MS = 250;
   // A page the phone has no copy of waits longer for a slow network before the offline
   // page (which still takes a check-in) stands in.
   const NO_COPY_PATIENCE_MS = 4000;
@@ -18,6 +18,7 @@ const TendCaching = (() => {
   const KEPT_AT = "X-Tend-Kept-At";
   // Counts sign-ins and sign-outs: a page fetched before one is never kept after it.
   let generation = 0;
+  const shellTexts = new Map();
 
   async function install() {
     const cache = await caches.open(SHELL);
@@ -175,9 +176,15 @@ const TendCaching = (() => {
     return (await caches.match(request, { cacheName: SHELL })) || TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request);
   }
 
+  // A shell fragment's text, read from this version's cache once per worker start: a
+  // tap answered from the phone should not wait for the cache each time.
   async function shellText(url) {
-    const response = await caches.match(url, { cacheName: SHELL });
-    return response ? response.text() : null;
+    if (!shellTexts.has(url)) {
+      const response = await caches.match(url, { cacheName: SHELL });
+      if (!response) return null;
+      shellTexts.set(url, await response.text());
+    }
+    return shellTexts.get(url);
   }
 
   function offlineText() {

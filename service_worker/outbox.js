@@ -46,7 +46,7 @@ const TendOutbox = (() => {
   }
 
   // Keep `changes` to entry `id` for `user`, on top of what is already waiting for it.
-  // Returns the record as it now stands.
+  // Resolves with the record as it now stands, and the one it replaced (or undefined).
   function keep(user, kind, id, changes) {
     return withStore(ENTRIES, "readwrite", async (store) => {
       const old = await ask(store.get(id));
@@ -60,7 +60,7 @@ const TendOutbox = (() => {
         keptAt: old ? old.keptAt : new Date().toISOString(),
       };
       store.put(record);
-      return record;
+      return { record, earlier: old };
     });
   }
 

@@ -19,6 +19,9 @@ const TendSync = (() => {
   let again = false;
   let failures = 0;
   let retryTimer = null;
+  // The last write's answer came late or not at all: until one comes back in time, a
+  // write does not wait for the server before the phone answers (it is still sent).
+  let dawdling = false;
 
   // Answers ---------------------------------------------------------------------------
 
@@ -43,17 +46,17 @@ const TendSync = (() => {
     // Other htmx writes (settings, a plan) go to the network as they are.
     if (!write) return TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request);
     if (!write.id) return fragmentProblem("This entry has no id. Reload the page and try again.");
+    const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
+    const { record, earlier } = await TendOutbox.keep(user, write.kind, write.id, write.changes);
+    const ownAnswer = phoneAnswer(write, record); // drawn while the server has its moment
     // An entry still on the phone is unknown to the server, and the shell page has no
     // session: both stay with the outbox.
-    const waiting = await TendOutbox.find(write.id);
-    const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
-    const record = await TendOutbox.keep(user, write.kind, write.id, write.changes);
-    if (!waiting && !request.headers.get("X-Tend-Shell")) {
+    if (!earlier && !request.headers.get("X-Tend-Shell")) {
       const answer = await serverAnswer(event, record.entry);
       if (answer) return answer;
     }
     event.waitUntil(askForSync());
-    return phoneAnswer(write, record);
+    return ownAnswer;
   }
 
   // What a form write is in the sync API's terms: its kind, id and changes; null for a
@@ -81,17 +84,25 @@ const TendSync = (() => {
     const request = event.request;
     const headers = new Headers(request.headers);
     headers.set("X-Tend-Stamp", sent.updated_at);
+    const started = Date.now();
     const sending = TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, new Request(request, { headers }));
+    sending.then(
+      () => { dawdling = Date.now() - started > settings.answerWindowMs; },
+      () => { dawdling = true; },
+    );
     const first = await Promise.race([
       sending.then((response) => ({ response }), () => ({ failed: true })),
-      TendNetwork.later(settings.answerWindowMs).then(() => ({ late: true })),
+      TendNetwork.later(dawdling ? 0 : settings.answerWindowMs).then(() => ({ late: true })),
     ]);
     if (first.response && !worthKeeping(first.response.status)) {
       // Saved, or refused for good (nothing of it stays on the phone): the server's word.
       await TendOutbox.settle(sent, "answered");
       return first.response;
     }
-    if (first.late) event.waitUntil(settleWhenAnswered(sending, sent));
+    if (first.late) {
+      dawdling = true;
+      event.waitUntil(settleWhenAnswered(sending, sent));
+    }
     return null;
   }
 
