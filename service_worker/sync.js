@@ -1,9 +1,10 @@
 // Every write is kept on the phone first and confirmed at once; the server learns of
 // it in the background. A write whose server answers within a moment (a good network)
-// gets the server's own answer, which may ask about the text or refuse it; otherwise
-// the phone answers "saved on this phone" and the outbox delivers it (POST /api/v1/sync)
-// on Background Sync, when the worker starts, and when a page asks (on load, when back
-// online, "Sync now"), trying again with back-off while the network fails.
+// gets the server's own answer, which may ask about the text or refuse it (a text that
+// may name a client waits up to 3 s for that answer); otherwise the phone answers
+// "saved on this phone" and the outbox delivers it (POST /api/v1/sync) on Background
+// Sync, when the worker starts, and when a page asks (on load, when back online, "Sync
+// now"), trying again with back-off while the network fails.
 "use strict";
 
 const TendSync = (() => {
@@ -15,6 +16,9 @@ const TendSync = (() => {
   // After failed deliveries, the pauses before the next tries (about two minutes in
   // all); Background Sync, the next write and the pages take over after that.
   const RETRY_MS = [1000, 2000, 3000, 4000, 5000, 8000, 15000, 30000, 60000];
+  // How long a write whose text may identify a client waits for the server to ask about
+  // it (service_worker/guard.js), before it is kept on the phone unasked, as offline.
+  const GUARD_WAIT_MS = 3000;
   let running = null;
   let again = false;
   let failures = 0;
@@ -49,10 +53,12 @@ const TendSync = (() => {
     const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
     const { record, earlier } = await TendOutbox.keep(user, write.kind, write.id, write.changes);
     const ownAnswer = phoneAnswer(write, record); // drawn while the server has its moment
+    const askFirst = form.get("confirm_identifiers") !== "1"
+      && (await TendGuard.mayIdentify(write.changes));
     // An entry still on the phone is unknown to the server, and the shell page has no
     // session: both stay with the outbox.
     if (!earlier && !request.headers.get("X-Tend-Shell")) {
-      const answer = await serverAnswer(event, record.entry);
+      const answer = await serverAnswer(event, record.entry, askFirst ? GUARD_WAIT_MS : null);
       if (answer) return answer;
     }
     event.waitUntil(askForSync());
@@ -80,7 +86,8 @@ const TendSync = (() => {
   // (saved, or refused with a reason to show); null otherwise. The request goes on in
   // the background with its deadline: when it succeeds late, the outbox lets go of the
   // entry. It carries the phone's stamp, so arriving late it never beats a newer version.
-  async function serverAnswer(event, sent) {
+  // `patience` overrides the answer window (a text the server should ask about).
+  async function serverAnswer(event, sent, patience) {
     const request = event.request;
     const headers = new Headers(request.headers);
     headers.set("X-Tend-Stamp", sent.updated_at);
@@ -90,9 +97,10 @@ const TendSync = (() => {
       () => { dawdling = Date.now() - started > settings.answerWindowMs; },
       () => { dawdling = true; },
     );
+    const wait = patience ?? (dawdling ? 0 : settings.answerWindowMs);
     const first = await Promise.race([
       sending.then((response) => ({ response }), () => ({ failed: true })),
-      TendNetwork.later(dawdling ? 0 : settings.answerWindowMs).then(() => ({ late: true })),
+      TendNetwork.later(wait).then(() => ({ late: true })),
     ]);
     if (first.response && !worthKeeping(first.response.status)) {
       // Saved, or refused for good (nothing of it stays on the phone): the server's word.
@@ -109,13 +117,19 @@ const TendSync = (() => {
   async function settleWhenAnswered(sending, sent) {
     const response = await sending.catch(() => null);
     if (!response || !response.ok) return;
-    if (await TendOutbox.settle(sent, "answered")) await tellPages({ type: "delivered", ids: [sent.id] });
+    if (await TendOutbox.settle(sent, "answered")) await tellPages(deliveredMessage([sent]));
     await tellPages();
+  }
+
+  // The server has these entries, each as of its version (a later tap's may still wait).
+  function deliveredMessage(entries) {
+    return { type: "delivered", entries: entries.map(({ id, updated_at }) => ({ id, version: updated_at })) };
   }
 
   function phoneAnswer(write, record) {
     if (write.kind === "checkin") return queuedAnswer(write.action, record);
-    return html(savedOnPhone(record.id), { "tend:queued": { id: record.id, kind: write.kind } });
+    const queued = { id: record.id, kind: write.kind, version: record.entry.updated_at };
+    return html(savedOnPhone(record.id), { "tend:queued": queued });
   }
 
   // Not the entry's own fields: how the form travels, and the page's bookkeeping.
@@ -190,7 +204,7 @@ const TendSync = (() => {
   }
 
   async function queuedAnswer(action, record) {
-    const trigger = { "tend:queued": { id: record.id, part: action } };
+    const trigger = { "tend:queued": { id: record.id, part: action, version: record.entry.updated_at } };
     if (action === "create" || (action === "restore" && record.entry.tank)) {
       return html(await withId(settings.cardUrl, record.id), trigger);
     }
@@ -286,9 +300,9 @@ const TendSync = (() => {
       const delivered = [];
       for (const [index, result] of answer.results.entries()) {
         const sent = batch[index].entry;
-        if (await TendOutbox.settle(sent, result.status, result.errors)) delivered.push(sent.id);
+        if (await TendOutbox.settle(sent, result.status, result.errors)) delivered.push(sent);
       }
-      if (delivered.length) await tellPages({ type: "delivered", ids: delivered });
+      if (delivered.length) await tellPages(deliveredMessage(delivered));
       const sentIds = new Set(batch.map((record) => record.id));
       changed += answer.changes.filter((entry) => !sentIds.has(entry.id)).length;
       cursor = answer.cursor;

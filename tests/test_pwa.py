@@ -233,3 +233,25 @@ def test_the_worker_learns_the_card_s_parts_from_the_server(client):
 def test_the_worker_waits_for_the_server_s_answer_only_briefly(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "ANSWER_WINDOW_MS", ANSWER_WINDOW_MS)
     assert worker_settings(client)["answerWindowMs"] == 50
+
+
+def test_the_worker_comes_without_its_comments_and_with_every_module(client):
+    script = client.get("/sw.js").get_data(as_text=True)
+    assert not [line for line in script.splitlines() if line.lstrip().startswith("//")]
+    for module in ("TendNetwork", "TendCaching", "TendGuard", "TendOutbox", "TendSync",
+                   "TendPush"):
+        assert f"const {module} = " in script
+    assert script.rstrip().endswith(";")  # sw.js itself ends the script, whole
+
+
+def test_the_phone_gets_the_guard_s_rules_from_the_next_page_on(client):
+    settings = worker_settings(client)
+    assert settings["guardUrl"] == "/guard.json"
+    assert "/guard.json" in settings["laterFiles"]
+    assert "/guard.json" not in settings["precache"]  # not part of the first visit
+    with client.get("/guard.json") as response:
+        rules = response.get_json()
+        assert response.headers["Cache-Control"] == "no-cache" and response.headers["ETag"]
+    assert set(rules["patterns"]) == {"name", "email", "phone", "date", "birth", "record"}
+    assert rules["patterns"]["email"][1] == "" and rules["patterns"]["name"][1] == "i"
+    assert "monday" in rules["notNames"] and rules["longPast"] == 2010

@@ -14,7 +14,10 @@
   let latest = null;
   let lastDrawn = null;
   let discarding = null; // the refused entry whose "Discard" was tapped once
-  const delivered = new Set(); // entries the server has taken since this page opened
+  // Entry id -> the newest version of it the server has taken since this page opened,
+  // and the newest version saved on the phone from this page.
+  const delivered = new Map();
+  const queued = new Map();
   let edited = false; // the person has typed into this page
 
   // Talking to the worker ---------------------------------------------------------------
@@ -48,17 +51,22 @@
     if (message.type === "outbox" && (!user || message.user === user)) show(message);
     if (message.type === "changed" && onHistory) refreshHistory();
     if (message.type === "delivered") {
-      message.ids.forEach((id) => delivered.add(id));
+      for (const { id, version } of message.entries) {
+        if (version > (delivered.get(id) || "")) delivered.set(id, version);
+      }
       markDelivered();
     }
     if (message.type === "fresh") refreshInPlace(message);
   });
 
-  // "Saved on this phone" becomes "Saved" where the server now has the entry. The marks
-  // may be drawn just after the worker said so, hence the set of delivered ids.
+  // "Saved on this phone" becomes "Saved" where the server now has that version of the
+  // entry (a later change to it still waits). The marks may be drawn just after the
+  // worker said so, hence the versions kept here.
   function markDelivered() {
     document.querySelectorAll("[data-queued-id]").forEach((mark) => {
-      if (!delivered.has(mark.dataset.queuedId)) return;
+      const id = mark.dataset.queuedId;
+      const version = mark.dataset.queuedVersion || queued.get(id);
+      if (!delivered.has(id) || (version && delivered.get(id) < version)) return;
       mark.textContent = mark.dataset.savedText;
       delete mark.dataset.queuedId;
     });
@@ -262,7 +270,8 @@
 
   // Saved on the phone instead of the server: say so where it was saved.
   document.addEventListener("tend:queued", async (event) => {
-    const { id, part } = event.detail;
+    const { id, part, version } = event.detail;
+    queued.set(id, version); // for marks drawn from the answer, which follows
     const form = document.getElementById(`part-${part}`);
     if (form) {
       const foot = form.querySelector(".part-foot");
@@ -270,6 +279,7 @@
       const mark = element("span", "saved-mark", "Saved on this phone");
       mark.setAttribute("role", "status");
       mark.dataset.queuedId = id;
+      mark.dataset.queuedVersion = version;
       mark.dataset.savedText = "Saved";
       foot.prepend(mark);
     }

@@ -25,6 +25,7 @@ from tests.browser.people import (
     the_checkin,
     watch_for_problems,
 )
+from tests.browser.test_guard import NAMED, REWORDED, phone_with_the_rules
 from tests.browser.test_offline import controlled, outbox, wait_for_empty_outbox
 from tests.lie_fi import lie_fi
 from webapp.config import ANSWER_WINDOW_MS
@@ -190,6 +191,38 @@ def test_a_write_in_flight_when_the_page_closes_still_arrives(tab, network, app)
     tab.close()
     eventually(waiting, rows_stored(app, 1), "the worker delivered after the page closed", 10000)
     assert the_checkin(app).tank == 1
+
+
+def test_a_note_that_may_name_a_client_waits_for_the_server_to_ask(tab, network, app):
+    signed_up(tab)
+    phone_with_the_rules(tab)
+    tab.goto("/")
+    ready(tab)
+    network.set_mode("slow")
+    tank_button(tab, "Some left").tap()
+    expect(tab.locator("#checkin-title")).to_have_text("Saved on this phone")
+    expect(tab.locator("#checkin-title")).to_have_text("Saved")  # the server has it
+    wait_for_empty_outbox(tab)
+
+    note = tab.get_by_label("One line for myself")
+    note.fill(NAMED)
+    save = tab.locator("#part-note").get_by_role("button", name="Save", exact=True)
+    save.tap()
+    warning = tab.locator("#part-note .identifier-warning")
+    expect(warning).to_contain_text("what looks like a name: Sarah")
+    assert outbox(tab) == []  # nothing kept unasked
+    assert the_checkin(app).note is None
+
+    # Nothing to ask about: saved on the phone at once, and "Saved" only once the server
+    # has this version (the entry itself reached it long ago).
+    note.fill(REWORDED)
+    mark = tab.locator("#part-note .saved-mark")
+    took = tap_and_time(tab, save, "#part-note .saved-mark")
+    assert took < NOT_WAITING_MS
+    expect(mark).to_have_text("Saved on this phone")
+    assert the_checkin(app).note is None
+    expect(mark).to_have_text("Saved")
+    assert the_checkin(app).note == REWORDED
 
 
 def test_two_tabs_tapping_at_once_each_save_one_entry(tab, network, app):

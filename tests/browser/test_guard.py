@@ -1,11 +1,14 @@
 """The identifier guard on the check-in's note, at phone size: a name is pointed out
-before it is saved, "Save anyway" saves it, and a reworded note saves at once."""
+before it is saved, "Save anyway" saves it, and a reworded note saves at once. The
+phone reads text with the server's rules, to know which writes must wait for the server
+to ask about them (on a bad network: tests/browser/test_bad_network.py)."""
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.people import (
     answered,
     check_in,
+    eventually,
     phone_page,
     register,
     saving,
@@ -13,6 +16,9 @@ from tests.browser.people import (
     tank_button,
     the_checkin,
 )
+from tests.browser.test_offline import controlled
+from tests.test_guard import IDENTIFYING, ORDINARY
+from webapp.services.guard import find_identifiers
 
 pytestmark = pytest.mark.browser
 
@@ -80,3 +86,42 @@ def test_the_guard_works_without_javascript(browser, live_server, app):
         expect(page.locator("#part-note .saved-mark")).to_have_text("Saved")
         expect(page.get_by_label("One line for myself")).to_have_value(NAMED)
     assert the_checkin(app).note == NAMED
+
+
+# Edges of each rule, beyond the server's own test texts.
+EDGES = [
+    "client Zoë rang twice", "a client named Élodie", "Dr. Patel is the GP", "client i think",
+    "the client And then", "plan for 2 Feb 2026", "DOB 2 Feb 2015", "born 2 Feb 2015",
+    "file 12ab", "record 1234", "chart # 77-1234 open", "ring 555 0147 99", "on 12/03/88",
+    "jo@x.io", "two clients:\nclient Sarah and client Tom", "client’s Mum called",
+    "session 12 of 20, 45 minutes", "+1 (555) 010-9999", "Mr Smith's case", "pupil Ana's mum",
+]
+
+
+def phone_with_the_rules(page):
+    """Wait until the worker keeps the guard's rules: from the second page on."""
+    controlled(page)
+    page.goto("/history")
+    eventually(page, lambda: page.evaluate("() => caches.match('/guard.json').then(Boolean)"),
+               "the worker keeps the guard's rules", 10000)
+    return page.context.service_workers[0]
+
+
+def test_the_phone_reads_text_as_the_server_does(phone):
+    register(phone)
+    worker = phone_with_the_rules(phone)
+    texts = [text for text, _, _ in IDENTIFYING] + [text for text in ORDINARY if text] + EDGES
+    read = worker.evaluate(
+        "(texts) => Promise.all(texts.map((text) => TendGuard.mayIdentify({ note: text })))",
+        texts)
+    server = {text: bool(find_identifiers(text)) for text in texts}
+    assert dict(zip(texts, read, strict=True)) == server
+    # Only typing counts: stamps, dates, numbers and flags are not read; nested text is.
+    entries = [
+        {"tank": 3, "created_at": "2026-12-07T09:50:00.000Z", "deleted": False},
+        {"week_start": "1988-02-29", "answers": {"rest": 2}, "note": None},
+        {"problems": [{"problem": "stuck", "whose": "mine"}, {"problem": "client Sarah again"}]},
+    ]
+    read = worker.evaluate(
+        "(entries) => Promise.all(entries.map((entry) => TendGuard.mayIdentify(entry)))", entries)
+    assert read == [False, False, True]

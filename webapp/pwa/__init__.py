@@ -9,20 +9,30 @@ import json
 import os
 from functools import cache
 
-from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 
 from webapp.checkins import PARTS
 from webapp.models import CheckIn
 from webapp.pwa.manifest import build_manifest
 from webapp.schemas import CheckInSchema, WholeNumber
+from webapp.services import guard
 
 bp = Blueprint("pwa", __name__)
 
 # The id the shell's check-in card carries; the worker swaps in the entry's real id.
 PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
 # The worker's modules, in the order they are served ahead of sw.js in one script: one
-# download instead of six, which the first visit's budget needs (DESIGN §8).
-WORKER_MODULES = ("network", "caching", "outbox", "sync", "push")
+# download instead of seven, which the first visit's budget needs (DESIGN §8).
+WORKER_MODULES = ("network", "caching", "guard", "outbox", "sync", "push")
 # The signed-in pages the worker keeps, so they open and save with no network even
 # before a first visit: the check-in as soon as someone signs in; the rest (the other
 # tabs, the support page with their own numbers, the reflect tools and the styles they
@@ -33,6 +43,7 @@ LATER_PAGES = ("checkins.history", "reflect.hub", "insights.overview", "account.
                "care.supervision", "care.breaks")
 LATER_FILES = ("css/more.css",)
 WORKER_FOLDER = os.path.join(os.path.dirname(__file__), "..", "..", "service_worker")
+GUARD_FILE = guard.__file__  # its rules go to the phone: a change makes a new worker
 
 
 @bp.get("/manifest.webmanifest")
@@ -57,7 +68,9 @@ def service_worker():
         "offlinePage": url_for("pwa.offline"),
         "mainPages": [url_for(page) for page in MAIN_PAGES],
         "laterPages": [url_for(page) for page in LATER_PAGES],
-        "laterFiles": [url_for("static", filename=name) for name in LATER_FILES],
+        "laterFiles": [*(url_for("static", filename=name) for name in LATER_FILES),
+                       url_for("pwa.guard_rules")],
+        "guardUrl": url_for("pwa.guard_rules"),
         # Shell pages fetched as nobody, since signed in they show personal numbers.
         "anonymousShell": [url_for("support.crisis")],
         "answerWindowMs": current_app.config["ANSWER_WINDOW_MS"],
@@ -84,8 +97,20 @@ def service_worker():
 
 
 def _worker_file(name):
+    """A worker module as the phone gets it: without its full-line comments, which are
+    for readers of the source and would cost a third of the first visit's worker."""
     with open(os.path.join(WORKER_FOLDER, name), encoding="utf-8") as script:
-        return script.read()
+        return "".join(line for line in script if not line.lstrip().startswith("//"))
+
+
+@bp.get("/guard.json")
+def guard_rules():
+    """The identifier guard's rules, for the worker (kept with the shell, not on a
+    first visit: until the phone has them, a write with text waits for the server)."""
+    response = jsonify(guard.phone_rules())
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/offline")
@@ -147,6 +172,7 @@ def worker_version():
         current_app.static_folder,
         os.path.join(current_app.root_path, current_app.template_folder),
         WORKER_FOLDER,
+        GUARD_FILE,
     )
 
 
@@ -154,6 +180,10 @@ def worker_version():
 def _files_version(*folders):
     digest = hashlib.sha256()
     for folder in folders:
+        if os.path.isfile(folder):
+            with open(folder, "rb") as content:
+                digest.update(content.read())
+            continue
         for root, dirs, files in os.walk(folder):
             dirs.sort()
             for name in sorted(files):

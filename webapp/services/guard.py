@@ -49,6 +49,10 @@ RECORD = re.compile(
 )
 
 
+# A full date whose year is before this reads as a birth date; a later one as a plan.
+LONG_PAST = 2010
+
+
 class Finding(NamedTuple):
     """Something in a text that may identify a client: its kind, and the words found."""
 
@@ -98,4 +102,21 @@ def find_identifiers(text):
 def _four_digit_year(text):
     """A full date whose year is long past reads as a birth date; this year's is a plan."""
     years = re.findall(r"(?:19|20)\d{2}", text)
-    return any(int(year) < 2010 for year in years)
+    return any(int(year) < LONG_PAST for year in years)
+
+
+def phone_rules():
+    """These rules for the service worker (service_worker/guard.js), which must know
+    whether a write's text may identify a client before it answers from the phone: such
+    a write waits for the server, which asks the person. The patterns are written so
+    that JavaScript reads them as Python does (checked in tests/browser/test_guard.py).
+    """
+    def rule(pattern):
+        return [pattern.pattern, "i" if pattern.flags & re.IGNORECASE else ""]
+
+    return {
+        "patterns": {"name": rule(NAME_AFTER), "email": rule(EMAIL), "phone": rule(PHONE),
+                     "date": rule(DATE_WITH_YEAR), "birth": rule(BIRTH), "record": rule(RECORD)},
+        "notNames": sorted(NOT_NAMES),
+        "longPast": LONG_PAST,
+    }
