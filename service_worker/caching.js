@@ -42,11 +42,10 @@ const TendCaching = (() => {
     );
   }
 
-  // The main pages of a signed-in person, fetched now if the phone has none yet, so the
-  // app opens offline even before they were visited (a sign-in lands on a redirect,
-  // which the worker never sees).
-  // The person's main pages, kept as soon as they are signed in; the others (and the
-  // styles those need) on the next page load, so the first visit stays small.
+  // The person's main pages, kept as soon as they are signed in (a sign-in lands on a
+  // redirect, which the worker never sees), so the app opens offline before they were
+  // visited; the others (and the files those need) from the next page load on, so that
+  // the first visit stays small.
   async function keepMainPages() {
     const firstVisit = !(await caches.match(self.TEND.mainPages[0], { cacheName: PAGES }));
     await keepPages(self.TEND.mainPages);
@@ -62,7 +61,7 @@ const TendCaching = (() => {
     for (const url of urls) {
       if (await caches.match(url, { cacheName: PAGES })) continue;
       const started = generation;
-      const response = await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, url, { credentials: "same-origin" });
+      const response = await TendNetwork.fetch(url, { credentials: "same-origin" });
       await keepPage(url, response, started);
     }
   }
@@ -108,7 +107,7 @@ const TendCaching = (() => {
     const request = event.request;
     const started = generation;
     let showedCopy = false;
-    const fromNetwork = TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request).then((response) => {
+    const fromNetwork = TendNetwork.fetch(request).then((response) => {
       const keeping = keepPage(request, response.clone(), started)
         .then((kept) => kept && showedCopy && tellFresh(event.resultingClientId, request));
       event.waitUntil(keeping.catch(() => {}));
@@ -165,7 +164,7 @@ const TendCaching = (() => {
   // htmx fetches (GET): never stored, and never answered with a page.
   async function fragment(request) {
     try {
-      return await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request);
+      return await TendNetwork.fetch(request);
     } catch (error) {
       return (await caches.match(request)) || offlineText();
     }
@@ -173,7 +172,7 @@ const TendCaching = (() => {
 
   // Static files and the shell: the kept copy of this version, else the network.
   async function shellFirst(request) {
-    return (await caches.match(request, { cacheName: SHELL })) || TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request);
+    return (await caches.match(request, { cacheName: SHELL })) || TendNetwork.fetch(request);
   }
 
   // A shell fragment's text, read from this version's cache once per worker start: a

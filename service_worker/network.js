@@ -4,14 +4,15 @@
 "use strict";
 
 const TendNetwork = (() => {
-  // Pages and writes sent as they are; one sync request carries up to a batch.
+  // Long enough for a page, a write or a whole sync batch on a slow network.
   const DEADLINE_MS = 8000;
 
-  // fetch(), aborted after `ms`: the promise rejects then, and so does reading a body
-  // that stalls half-way.
-  function fetchWithin(ms, input, init = {}) {
+  // fetch(), aborted after DEADLINE_MS: the promise rejects then, and so does reading a
+  // body that stalls half-way.
+  function deadlineFetch(input, init = {}) {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new DOMException("No answer in time", "TimeoutError")), ms);
+    const late = new DOMException("No answer in time", "TimeoutError");
+    setTimeout(() => controller.abort(late), DEADLINE_MS);
     return fetch(input, { ...init, signal: controller.signal });
   }
 
@@ -19,5 +20,5 @@ const TendNetwork = (() => {
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
-  return { DEADLINE_MS, fetchWithin, later };
+  return { fetch: deadlineFetch, later };
 })();

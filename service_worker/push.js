@@ -75,7 +75,7 @@ const TendPush = (() => {
     try {
       const session = await TendSync.fetchSession();
       if (!session) return;
-      await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, url, {
+      await TendNetwork.fetch(url, {
         method: "POST",
         credentials: "same-origin",
         headers: { "X-CSRFToken": session.csrf_token },

@@ -48,7 +48,7 @@ const TendSync = (() => {
     const form = await request.clone().formData().catch(() => null);
     const write = form && describeWrite(path, form);
     // Other htmx writes (settings, a plan) go to the network as they are.
-    if (!write) return TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, request);
+    if (!write) return TendNetwork.fetch(request);
     if (!write.id) return fragmentProblem("This entry has no id. Reload the page and try again.");
     const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
     const { record, earlier } = await TendOutbox.keep(user, write.kind, write.id, write.changes);
@@ -92,7 +92,7 @@ const TendSync = (() => {
     const headers = new Headers(request.headers);
     headers.set("X-Tend-Stamp", sent.updated_at);
     const started = Date.now();
-    const sending = TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, new Request(request, { headers }));
+    const sending = TendNetwork.fetch(new Request(request, { headers }));
     sending.then(
       () => { dawdling = Date.now() - started > settings.answerWindowMs; },
       () => { dawdling = true; },
@@ -320,7 +320,7 @@ const TendSync = (() => {
   // Who is signed in, and a token to send with; null when nobody is (the page says
   // "sign in to sync"). A network failure throws.
   async function fetchSession() {
-    const response = await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, settings.sessionUrl, {
+    const response = await TendNetwork.fetch(settings.sessionUrl, {
       credentials: "same-origin",
       cache: "no-store",
     });
@@ -333,7 +333,7 @@ const TendSync = (() => {
   }
 
   async function send(session, batch, cursor) {
-    const response = await TendNetwork.fetchWithin(TendNetwork.DEADLINE_MS, settings.syncUrl, {
+    const response = await TendNetwork.fetch(settings.syncUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": session.csrf_token },

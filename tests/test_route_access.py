@@ -25,12 +25,13 @@ from webapp.models import (
 from webapp.services.pulse import STATEMENT_KEYS
 from webapp.services.reframes import REFRAMES
 
-# Open to everyone: signing in and up, the support page, the app shell, the API's
-# description and the public push key. Nothing personal is behind any of them.
+# Open to everyone: signing in and up, the support page, the app shell (the guard's
+# rules with it), the API's description and the public push key. Nothing personal is
+# behind any of them.
 PUBLIC = {
     "static", "auth.register", "auth.sign_in", "auth.sign_in_challenge",
     "auth.sign_in_with_passkey", "support.crisis", "pwa.manifest", "pwa.service_worker",
-    "pwa.offline", "pwa.offline_card", "pwa.offline_deleted",
+    "pwa.offline", "pwa.offline_card", "pwa.offline_deleted", "pwa.guard_rules",
     "sync.openapi", "reminders.public_key",
 }
 # Parameters that name shared things, not anyone's data: the same for everyone.

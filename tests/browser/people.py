@@ -228,6 +228,23 @@ def stored_users(app):
         return [_plain(row, User) for row in db.session.scalars(select(User))]
 
 
+def until(page, script, what, timeout_ms=5000):
+    """Evaluate `script` in the page until its answer is truthy, and return that answer.
+
+    For a script that answers with a promise (the Cache API, IndexedDB, the worker):
+    Playwright's wait_for_function takes a promise as a truthy answer and stops waiting.
+    """
+    answer = None
+
+    def check():
+        nonlocal answer
+        answer = page.evaluate(script)
+        return answer
+
+    eventually(page, check, what, timeout_ms)
+    return answer
+
+
 def eventually(page, check, what, timeout_ms=5000):
     """Poll `check()` (e.g. a database read) until it is true, letting the browser run."""
     waited = 0

@@ -3,7 +3,7 @@ phone held for it (entries still waiting to sync, pages kept for offline use).""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.people import PASSWORD, register, stored_users
+from tests.browser.people import PASSWORD, register, stored_users, until
 from tests.browser.test_offline import check_in_offline, controlled, outbox, sync_answers
 
 pytestmark = pytest.mark.browser
@@ -31,11 +31,10 @@ def test_deleting_the_account_clears_the_phone_too(phone, app, monkeypatch):
         phone.get_by_role("button", name="Delete my account and everything in it").tap()
 
         expect(phone.get_by_role("heading", name="Your account is deleted")).to_be_visible()
-        phone.wait_for_function(
-            "() => new Promise((resolve) => { const o = indexedDB.open('tend');"
-            " o.onsuccess = () => { const r = o.result.transaction('outbox')"
-            ".objectStore('outbox').count(); r.onsuccess = () => resolve(r.result === 0); }; })"
-        )
+        until(phone, "() => new Promise((resolve) => { const o = indexedDB.open('tend');"
+              " o.onsuccess = () => { const r = o.result.transaction('outbox')"
+              ".objectStore('outbox').count(); r.onsuccess = () => resolve(r.result === 0); }; })",
+              "the phone's outbox emptied")
     assert outbox(phone) == []
     assert phone.evaluate(KEPT_PAGES) == []
     assert stored_users(app) == []

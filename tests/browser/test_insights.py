@@ -16,6 +16,7 @@ from tests.browser.people import (
     stored_checkins,
     tab_bar_link,
     tap_share,
+    until,
 )
 from tests.browser.test_csp_everywhere import LISTEN
 
@@ -122,10 +123,8 @@ def test_with_no_network_the_last_seen_insights_still_open(phone, app):
     tab_bar_link(phone, "Insights").tap()
     summary = "Your tank averaged 3.0 out of 5 (some left) over 2 check-ins in the last 7 days."
     expect(phone.locator(".chart-summary").filter(has_text=summary)).to_be_visible()
-    phone.wait_for_function(
-        "() => caches.open('tend-pages').then((pages) => pages.match('/insights'))"
-        ".then((page) => Boolean(page))"
-    )
+    until(phone, "() => caches.open('tend-pages').then((pages) => pages.match('/insights'))"
+          ".then(Boolean)", "the phone kept the insights page", 10000)
 
     phone.context.set_offline(True)
     phone.goto("/")

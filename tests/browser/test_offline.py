@@ -24,6 +24,7 @@ from tests.browser.people import (
     stored_users,
     tab_bar_link,
     tank_button,
+    until,
     watch_for_problems,
     worker_devtools,
 )
@@ -232,9 +233,8 @@ def test_a_new_version_waits_for_the_person_and_keeps_what_is_waiting(phone, app
         expect(banner).to_be_visible(timeout=10000)
         assert len(outbox(phone)) == 1
         banner.get_by_role("button", name="Reload now").tap()
-        phone.wait_for_function(
-            "() => caches.keys().then(names => names.includes('tend-shell-a-newer-version'))"
-        )
+        until(phone, "() => caches.keys().then((names) => names.includes("
+              "'tend-shell-a-newer-version'))", "the new worker's shell is kept", 10000)
         controlled(phone)
         names = phone.evaluate("() => caches.keys()")
         assert [name for name in names if name.startswith("tend-shell-")] == [

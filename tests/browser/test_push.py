@@ -107,10 +107,10 @@ SHOWN_AFTER_PUSHES = """async ([handled, timeoutMs]) => {
   return shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag, icon: n.icon,
     actions: n.actions.map((a) => [a.action, a.title]), data: n.data }));
 }"""
-# In the page, one evaluation: what is shown once nothing is (false until then).
-NONE_SHOWN = """() => navigator.serviceWorker.ready
+# In the page: the tags of what is shown.
+SHOWN_TAGS = """() => navigator.serviceWorker.ready
   .then((registration) => registration.getNotifications())
-  .then((shown) => shown.length === 0 && shown.map((n) => n.tag))"""
+  .then((shown) => shown.map((n) => n.tag))"""
 PUSH_TIMEOUT_MS = 15000
 # Chromium refuses these outside a real notification click: the tests record the calls.
 RECORD_FOCUS = """() => {
@@ -198,7 +198,15 @@ def shown_notifications(page, pushes=1):
 
 def no_notifications_left(page):
     """Wait until no notification is shown (a tap closed it); what was read, i.e. []."""
-    return page.wait_for_function(NONE_SHOWN).json_value()
+    shown = None
+
+    def none():
+        nonlocal shown
+        shown = page.evaluate(SHOWN_TAGS)
+        return shown == []
+
+    eventually(page, none, "every notification closed")
+    return shown
 
 
 def plan_reminders(page, practices=("breaths",)):

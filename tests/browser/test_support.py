@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.people import ready, register, sign_in, tab_bar_link
+from tests.browser.people import ready, register, sign_in, tab_bar_link, until
 
 pytestmark = pytest.mark.browser
 
@@ -84,10 +84,8 @@ def test_a_visit_is_not_needed_for_the_phone_to_keep_them(browser, live_server, 
 
     sign_in(phone)
     controlled(phone)
-    phone.wait_for_function(
-        "() => caches.open('tend-pages').then((pages) => pages.match('/support'))"
-        ".then((page) => Boolean(page))"
-    )
+    until(phone, "() => caches.open('tend-pages').then((pages) => pages.match('/support'))"
+          ".then(Boolean)", "the phone kept the support page", 10000)
     phone.context.set_offline(True)
     phone.goto("/support")
     assert_own_numbers(phone)
