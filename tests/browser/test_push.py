@@ -124,6 +124,7 @@ RECORD_OPEN_WINDOW = """() => {
   self.clients.openWindow = async (url) => { self.openedForTest = url; return null; };
 }"""
 WORKER_ONLINE = "() => fetch('/api/v1/session').then(() => true, () => false)"
+NO_WINDOW = "() => self.clients.matchAll({ type: 'window' }).then((open) => open.length === 0)"
 CLICK = """async ([tag, action]) => {
   const [notification] = await self.registration.getNotifications({ tag });
   await TendPush.onClick(notification, action);
@@ -441,6 +442,9 @@ def test_check_in_opens_a_window_when_none_is_open(
     service_worker = worker(subscribed_phone)
     service_worker.evaluate(RECORD_OPEN_WINDOW)
     subscribed_phone.goto("about:blank")  # no Tend window is left
+    # The page that left can still be listed a moment after the navigation.
+    eventually(subscribed_phone, lambda: service_worker.evaluate(NO_WINDOW),
+               "the worker no longer lists the window")
 
     service_worker.evaluate(CLICK, [notification["tag"], "checkin"])
 
