@@ -51,18 +51,32 @@ const TendSync = (() => {
     if (!write) return TendNetwork.fetch(request);
     if (!write.id) return fragmentProblem("This entry has no id. Reload the page and try again.");
     const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
+    // The shell page has no session: its writes stay with the outbox.
+    const online = !request.headers.get("X-Tend-Shell");
+    if (online && form.get("confirm_identifiers") !== "1" && !(await TendOutbox.find(write.id))
+        && (await TendGuard.mayIdentify(write.changes))) {
+      return askServerFirst(event, write, user);
+    }
     const { record, earlier } = await TendOutbox.keep(user, write.kind, write.id, write.changes);
     const ownAnswer = phoneAnswer(write, record); // drawn while the server has its moment
-    const askFirst = form.get("confirm_identifiers") !== "1"
-      && (await TendGuard.mayIdentify(write.changes));
-    // An entry still on the phone is unknown to the server, and the shell page has no
-    // session: both stay with the outbox.
-    if (!earlier && !request.headers.get("X-Tend-Shell")) {
-      const answer = await serverAnswer(event, record.entry, askFirst ? GUARD_WAIT_MS : null);
+    // An entry still on the phone is unknown to the server: it stays with the outbox.
+    if (!earlier && online) {
+      const answer = await serverAnswer(event, record.entry);
       if (answer) return answer;
     }
     event.waitUntil(askForSync());
     return ownAnswer;
+  }
+
+  // A write whose text the server may ask about is kept on the phone only once the server
+  // has not answered in time: kept at once, a sync run meanwhile could deliver it past
+  // the question. Nothing was confirmed yet, so nothing is lost if the worker stops.
+  async function askServerFirst(event, write, user) {
+    const answer = await serverAnswer(event, { id: write.id, ...write.changes }, GUARD_WAIT_MS);
+    if (answer) return answer;
+    const { record } = await TendOutbox.keep(user, write.kind, write.id, write.changes);
+    event.waitUntil(askForSync());
+    return phoneAnswer(write, record);
   }
 
   // What a form write is in the sync API's terms: its kind, id and changes; null for a

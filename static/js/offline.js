@@ -268,12 +268,27 @@
     if (note && entry.note != null) note.value = entry.note;
   }
 
+  // A part saved on the phone no longer has the problems the server last pointed out
+  // in it (a question about a name, a field to fix): the server's own answer would have
+  // drawn the part again without them.
+  function forgetProblems(form) {
+    form.querySelectorAll(".identifier-warning, .error").forEach((problem) => {
+      form.querySelectorAll(`[aria-describedby~="${problem.id}"]`).forEach((field) => {
+        const rest = field.getAttribute("aria-describedby").split(" ").filter((ref) => ref !== problem.id);
+        field.setAttribute("aria-describedby", rest.join(" "));
+      });
+      problem.remove();
+    });
+    form.querySelectorAll("[aria-invalid]").forEach((field) => field.removeAttribute("aria-invalid"));
+  }
+
   // Saved on the phone instead of the server: say so where it was saved.
   document.addEventListener("tend:queued", async (event) => {
     const { id, part, version } = event.detail;
     queued.set(id, version); // for marks drawn from the answer, which follows
     const form = document.getElementById(`part-${part}`);
     if (form) {
+      forgetProblems(form);
       const foot = form.querySelector(".part-foot");
       foot.querySelector(".saved-mark")?.remove();
       const mark = element("span", "saved-mark", "Saved on this phone");

@@ -48,6 +48,12 @@ WATCH_TAP = """(selector) => {
   const watching = { subtree: true, childList: true, characterData: true };
   new MutationObserver(check).observe(document.body, watching);
 }"""
+# Ask the worker for a sync run, as the page's "Sync now" does; its answer once it is over.
+SYNC_NOW = """() => navigator.serviceWorker.ready.then((registration) => new Promise((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event) => resolve(event.data);
+  registration.active.postMessage({ type: "sync" }, [channel.port2]);
+}))"""
 TAP_TO_CONFIRMATION = "() => window.confirmedAt !== null && window.confirmedAt - window.tapAt"
 
 
@@ -220,9 +226,35 @@ def test_a_note_that_may_name_a_client_waits_for_the_server_to_ask(tab, network,
     took = tap_and_time(tab, save, "#part-note .saved-mark")
     assert took < NOT_WAITING_MS
     expect(mark).to_have_text("Saved on this phone")
+    expect(warning).to_have_count(0)  # the question is answered: it goes
+    expect(note).to_have_attribute("aria-describedby", "note-hint")
     assert the_checkin(app).note is None
     expect(mark).to_have_text("Saved")
     assert the_checkin(app).note == REWORDED
+    wait_for_empty_outbox(tab)
+
+
+def test_a_sync_run_while_the_server_is_asked_about_a_name_delivers_nothing(
+    tab, network, app, monkeypatch
+):
+    signed_up(tab)
+    phone_with_the_rules(tab)
+    tab.goto("/")
+    ready(tab)
+    tank_button(tab, "Some left").tap()
+    eventually(tab, rows_stored(app, 1), "the check-in reached the server")
+    wait_for_empty_outbox(tab)
+
+    gate = held_by_the_server(app, monkeypatch, "checkins.update")
+    tab.get_by_label("One line for myself").fill(NAMED)
+    tab.locator("#part-note").get_by_role("button", name="Save", exact=True).tap()
+    eventually(tab, gate["arrived"].is_set, "the note reached the server")
+    assert tab.evaluate(SYNC_NOW)["type"] == "outbox"  # a whole run, while the server thinks
+    assert the_checkin(app).note is None
+    gate["release"].set()
+    expect(tab.locator("#part-note .identifier-warning")).to_contain_text("Sarah")
+    assert the_checkin(app).note is None
+    assert outbox(tab) == []
 
 
 def test_two_tabs_tapping_at_once_each_save_one_entry(tab, network, app):
