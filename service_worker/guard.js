@@ -42,13 +42,13 @@ const TendGuard = (() => {
 
   // find_identifiers(text) != [] (guard.py), read as a yes or no.
   function identifies(r, text) {
-    const all = (pattern) => [...text.matchAll(pattern)];
+    const all = (pattern, within = text) => [...within.matchAll(pattern)];
     const named = all(r.name).some(([, name]) =>
       !r.notNames.has(name.toLowerCase()) && /\p{Lu}/u.test(name[0]));
     const recorded = all(r.record).some(([, number]) => /\d/.test(number));
     const born = text.search(r.birth) >= 0;
     const birthDate = all(r.date).some(([date]) =>
-      born || (date.match(/(?:19|20)\d{2}/g) || []).some((year) => Number(year) < r.longPast));
+      born || all(r.year, date).some(([year]) => Number(year) < r.longPast));
     // A phone number inside an email, a record number or a birth date is already found.
     return named || all(r.email).length > 0 || recorded || birthDate || all(r.phone).length > 0;
   }

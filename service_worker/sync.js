@@ -53,8 +53,8 @@ const TendSync = (() => {
     const user = request.headers.get("X-Tend-User") || (await TendOutbox.getMeta("user"));
     // The shell page has no session: its writes stay with the outbox.
     const online = !request.headers.get("X-Tend-Shell");
-    if (online && form.get("confirm_identifiers") !== "1" && !(await TendOutbox.find(write.id))
-        && (await TendGuard.mayIdentify(write.changes))) {
+    if (online && form.get("confirm_identifiers") !== "1"
+        && (await TendGuard.mayIdentify(write.changes)) && !(await TendOutbox.find(write.id))) {
       return askServerFirst(event, write, user);
     }
     const { record, earlier } = await TendOutbox.keep(user, write.kind, write.id, write.changes);

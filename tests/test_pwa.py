@@ -252,6 +252,7 @@ def test_the_phone_gets_the_guard_s_rules_from_the_next_page_on(client):
     with client.get("/guard.json") as response:
         rules = response.get_json()
         assert response.headers["Cache-Control"] == "no-cache" and response.headers["ETag"]
-    assert set(rules["patterns"]) == {"name", "email", "phone", "date", "birth", "record"}
+    assert set(rules["patterns"]) == {"name", "email", "phone", "date", "birth", "record",
+                                       "year"}
     assert rules["patterns"]["email"][1] == "" and rules["patterns"]["name"][1] == "i"
     assert "monday" in rules["notNames"] and rules["longPast"] == 2010

@@ -177,14 +177,14 @@ def worker_version():
 
 
 @cache
-def _files_version(*folders):
+def _files_version(*paths):
     digest = hashlib.sha256()
-    for folder in folders:
-        if os.path.isfile(folder):
-            with open(folder, "rb") as content:
+    for path in paths:
+        if os.path.isfile(path):
+            with open(path, "rb") as content:
                 digest.update(content.read())
             continue
-        for root, dirs, files in os.walk(folder):
+        for root, dirs, files in os.walk(path):
             dirs.sort()
             for name in sorted(files):
                 with open(os.path.join(root, name), "rb") as content:

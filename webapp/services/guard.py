@@ -51,6 +51,7 @@ RECORD = re.compile(
 
 # A full date whose year is before this reads as a birth date; a later one as a plan.
 LONG_PAST = 2010
+YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
 class Finding(NamedTuple):
@@ -101,7 +102,7 @@ def find_identifiers(text):
 
 def _four_digit_year(text):
     """A full date whose year is long past reads as a birth date; this year's is a plan."""
-    years = re.findall(r"(?:19|20)\d{2}", text)
+    years = YEAR.findall(text)
     return any(int(year) < LONG_PAST for year in years)
 
 
@@ -116,7 +117,8 @@ def phone_rules():
 
     return {
         "patterns": {"name": rule(NAME_AFTER), "email": rule(EMAIL), "phone": rule(PHONE),
-                     "date": rule(DATE_WITH_YEAR), "birth": rule(BIRTH), "record": rule(RECORD)},
+                     "date": rule(DATE_WITH_YEAR), "birth": rule(BIRTH), "record": rule(RECORD),
+                     "year": rule(YEAR)},
         "notNames": sorted(NOT_NAMES),
         "longPast": LONG_PAST,
     }
