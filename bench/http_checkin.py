@@ -17,8 +17,9 @@ What it does, all on 127.0.0.1 and bounded in time:
      tapping at once), and keeps each one's session cookie, CSRF token and user tag;
   4. warms the servers up, then for each round loads hello (GET /), the tap, the floor
      and the sync with wrk, for the same duration and the same number of connections;
-     every write carries a fresh uuid4, and each sync carries the cursor its person's
-     last answer gave back, as the outbox does;
+     every write carries a fresh uuid4; each sync load starts with every phone up to
+     date, and each sync carries the cursor its person's last answer gave back, as the
+     outbox does;
   5. checks every response was 200 and that every check-in row reached the database
      once, prints a table and the ratios, stops the servers, and exits 1 if the budget
      fails (2 if the measurement itself is not trustworthy).
@@ -360,10 +361,12 @@ def registered_client(port, email="bench@example.com"):
     return client
 
 
-@dataclass(frozen=True)
+@dataclass
 class Person:
-    """A signed-in person as the load sends them: cookies, CSRF token, user tag, cursor."""
+    """A signed-in person as the load sends them: cookies, CSRF token, user tag, and the
+    cursor their phone starts the next sync load with."""
 
+    email: str
     cookie: str
     token: str
     tag: str
@@ -373,7 +376,8 @@ class Person:
 def sign_up(port, number):
     """Register person `number` over HTTP and try both writes once by hand, to fail early
     and clearly if a request's shape is wrong."""
-    client = registered_client(port, f"bench-{number}@example.com")
+    email = f"bench-{number}@example.com"
+    client = registered_client(port, email)
     status, _, body = client.request("GET", "/api/v1/session")
     if status != 200:
         raise RuntimeError(f"GET /api/v1/session after registering answered {status}")
@@ -394,7 +398,7 @@ def sign_up(port, number):
         headers={"Content-Type": "application/json", "X-CSRFToken": token})
     if status != 200 or json.loads(answer)["results"][0]["status"] != "created":
         raise RuntimeError(f"probe sync answered {status}: {answer[:300]}")
-    return Person(client.cookie_header(), token, tag, json.loads(answer)["cursor"])
+    return Person(email, client.cookie_header(), token, tag, json.loads(answer)["cursor"])
 
 
 def busy_cores_seconds():
@@ -403,6 +407,19 @@ def busy_cores_seconds():
         fields = [int(v) for v in handle.readline().split()[1:]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def load(name, scripts, servers, people, db_path, args, duration):
+    """One load of a target. Each sync load starts with every person's phone up to date
+    (their cursor at their latest change, the taps of the load before included), as a
+    phone that syncs after each write is."""
+    if name == "sync":
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+            latest = dict(conn.execute("SELECT email, change_seq FROM users"))
+        for person in people:
+            person.cursor = latest[person.email]
+        write_lua(scripts[name], "sync", "/api/v1/sync", people)
+    return run_wrk(scripts[name], servers[name], args, duration)
 
 
 def run_wrk(script, server, args, duration):
@@ -502,7 +519,8 @@ def main(argv=None):
         )
         hello = Server("hello", BENCH, "hello:app", free_port(), args, env, tmp)
         tend = Server("tend", REPO, "wsgi:app", free_port(), args, env, tmp)
-        floor = Server("floor", BENCH, "floor:app", free_port(), args, env, tmp)
+        floor = Server("floor", BENCH, "floor:app", free_port(), args, env, tmp,
+                       extra=("--pythonpath", str(REPO)))
         servers = [hello, tend, floor]
         for server in servers:
             server.start()
@@ -516,25 +534,26 @@ def main(argv=None):
         write_lua(scripts["checkin"], "form", "/checkins", people)
         # The same request as a tap, to a route that does nothing with it.
         write_lua(scripts["floor"], "form", "/bench/noop", people)
-        write_lua(scripts["sync"], "sync", "/api/v1/sync", people)
         servers_by_target = {"hello": hello, "checkin": tend, "floor": floor, "sync": tend}
 
         db_path = instance / "tend.db"
         if args.warmup:
             for name in TARGETS:
-                run_wrk(scripts[name], servers_by_target[name], args, args.warmup)
+                load(name, scripts, servers_by_target, people, db_path, args, args.warmup)
 
         results = {name: [] for name in TARGETS}
         problems = []
         for _ in range(args.rounds):
             for name in TARGETS:
                 if name not in WRITES:
-                    results[name].append(run_wrk(scripts[name], servers_by_target[name],
-                                                 args, args.duration))
+                    results[name].append(
+                        load(name, scripts, servers_by_target, people, db_path, args,
+                             args.duration))
                     continue
                 time.sleep(1)  # let in-flight writes from the load before land first
                 before = count_checkins(db_path)
-                result = run_wrk(scripts[name], tend, args, args.duration)
+                result = load(name, scripts, servers_by_target, people, db_path, args,
+                              args.duration)
                 time.sleep(2)  # requests still in flight when wrk stopped may yet commit
                 result["rows_written"] = count_checkins(db_path) - before
                 results[name].append(result)

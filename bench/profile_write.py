@@ -41,9 +41,15 @@ def prepare(instance):
                       TEND_RATELIMIT_ENABLED="0")
 
 
+# Who the requests come from: a session is bound to its browser and address
+# (Flask-Login's session protection), so every request says the same as the sign-up.
+BROWSER = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": "tend-profile/1"}
+
+
 def sign_up(app):
     """Register through the pages; return (cookie header, CSRF token, user tag)."""
     client = app.test_client()
+    client.environ_base.update(BROWSER)
     page = client.get("/register").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     answer = client.post("/register", data={
@@ -62,7 +68,7 @@ def environ(app, path, cookie, token, body, content_type, extra=None):
     headers = {"Cookie": cookie, "X-CSRFToken": token, "HX-Request": "true",
                "Accept-Encoding": "br, gzip", **(extra or {})}
     builder = EnvironBuilder(app, path=path, method="POST", headers=headers,
-                             data=body, content_type=content_type)
+                             data=body, content_type=content_type, environ_base=BROWSER)
     try:
         return builder.get_environ()
     finally:
@@ -118,6 +124,10 @@ def main(argv=None):
     parser.add_argument("-n", type=int, default=1000, help="requests per target")
     parser.add_argument("--top", type=int, default=25, help="functions listed per target")
     parser.add_argument("--only", choices=("floor", "checkin", "sync"), action="append")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
+                        help="order of the functions listed")
+    parser.add_argument("--callers", metavar="PATTERN",
+                        help="also list who calls the functions matching this pattern")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="tend-profile-") as tmp:
@@ -142,16 +152,20 @@ def main(argv=None):
             profile.disable()
             took = time.perf_counter() - started
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
+            stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
+            stats.print_stats(args.top)
+            if args.callers:
+                stats.print_callers(args.callers)
             print(f"=== {target}: {took / args.n * 1000:.3f} ms a request under cProfile "
                   f"({args.n} requests)")
             print(out.getvalue().split("\n", 5)[-1])
             plain = requests_for(target, app, cookie, token, tag, args.n)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             for env in plain:
                 call(app, env)
-            took = time.perf_counter() - started
-            print(f"=== {target}: {took / args.n * 1000:.3f} ms a request without the profiler\n")
+            took, cpu = time.perf_counter() - started, time.process_time() - cpu
+            print(f"=== {target}: {took / args.n * 1000:.3f} ms a request without the profiler, "
+                  f"{cpu / args.n * 1000:.3f} ms of it CPU\n")
     return 0
 
 
