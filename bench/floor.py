@@ -1,4 +1,5 @@
-"""Tend plus one route that does nothing: the floor under any signed-in write.
+"""Tend (as wsgi.py serves it) plus one route that does nothing: the floor under any
+signed-in write.
 
 bench/http_checkin.py serves it beside Tend and hello world, with the same settings
 and the same instance (so the same session cookie signs in). A POST to /bench/noop
@@ -8,9 +9,7 @@ answers at once: no validation, no database write, no HTML. No check-in can cost
 """
 from flask_login import login_required
 
-from webapp import create_app
-
-app = create_app()
+from wsgi import app
 
 
 @app.post("/bench/noop")

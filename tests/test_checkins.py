@@ -1,10 +1,12 @@
 """The check-in card over HTTP: one tap, the extras, edits, deletes and history."""
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import Session
 from webapp.extensions import db
 from webapp.models import CheckIn, User
 
@@ -366,3 +368,35 @@ def test_a_stamp_that_is_not_a_sane_time_is_ignored(app, member, stamp):
     entry = stored(app, entry_id)
     assert entry.note == "as of now"
     assert abs(entry.updated_at - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def card_of(page):
+    """The check-in card of a page or fragment, with its CSRF tokens made alike (each
+    draw signs the session's token anew)."""
+    card = re.search(r'<section id="checkin".*?</section>', page, re.S).group(0)
+    return re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value="…"', card)
+
+
+def test_a_taps_card_is_the_card_drawn_afresh_with_its_own_id(app, member):
+    """The card's parts are drawn once for a person and reused for their next taps."""
+    first, first_id = member.check_in(tank=4)
+    second, second_id = member.check_in(tank=4)
+    answer = second.get_data(as_text=True)
+    assert first_id not in answer and answer.count(second_id) >= 8
+    seen = stored(app, second_id).updated_at.isoformat()
+    assert answer.count(f'name="seen" value="{seen}"') == 6  # one a part
+    drawn = member.client.get(f"/checkins/{second_id}?saved=tank").get_data(as_text=True)
+    assert card_of(answer) == card_of(drawn)
+
+
+def test_each_session_s_card_carries_its_own_token(app, member):
+    """Another device of the same person gets forms it can send, not the first one's."""
+    member.check_in()
+    phone = Session(app.test_client())
+    assert phone.sign_in().status_code == 302
+    answer, entry_id = phone.check_in()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', answer.get_data(as_text=True))
+    response = phone.client.post(
+        f"/checkins/{entry_id}/note", data={"note": "Slept well", "csrf_token": token.group(1)}
+    )
+    assert response.status_code == 302 and stored(app, entry_id).note == "Slept well"

@@ -533,3 +533,26 @@ def test_the_list_puts_the_small_practices_first_then_the_person_s_order(app, me
     assert listed.active[-1].name == "Swimming on Sunday"
     assert listed.names["breaths"] == "Three slow breaths" and "Hum a song" in listed.names.values()
     assert [p.name for p in practice_list().active] == list(PRACTICES.values())
+
+
+def chips_on_a_new_card(member):
+    """The practice chips of the card a new tap answers with, in their order."""
+    answer, _ = member.check_in()
+    part = page_of(answer).split('id="part-practice"', 1)[1].split("</form>", 1)[0]
+    return re.findall(r'class="chip">([^<]+)</label>', part)
+
+
+def test_a_new_card_shows_the_list_as_it_is_after_every_change(app, member):
+    """A new check-in's card is drawn once and reused, until the person's list changes."""
+    assert chips_on_a_new_card(member)[:2] == ["Three slow breaths", "A glass of water"]
+    add(member, "Walk the dog")
+    assert chips_on_a_new_card(member)[-1] == "Walk the dog"
+    member.fetch_token("/practices")
+    member.post("/practices/breaths", {"name": "Four slow breaths", "micro": "1"})
+    assert chips_on_a_new_card(member)[0] == "Four slow breaths"
+    member.post("/practices/water/move", {"direction": "up"})
+    assert chips_on_a_new_card(member)[:2] == ["A glass of water", "Four slow breaths"]
+    member.post("/practices/water/archive")
+    assert "A glass of water" not in chips_on_a_new_card(member)
+    member.post("/practices/water/restore")
+    assert "A glass of water" in chips_on_a_new_card(member)

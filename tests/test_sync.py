@@ -1,10 +1,11 @@
 """The one writer of entries: idempotent ids, later-wins, tombstones, foreign ids, races."""
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from webapp.extensions import db
 from webapp.models import CheckIn, User
@@ -19,6 +20,7 @@ from webapp.services.sync import (
     changes_since,
     save_entries,
     save_entry,
+    sync_entries,
 )
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -278,3 +280,66 @@ def test_changes_to_one_entry_from_many_devices_at_once_keep_the_latest(app, use
     db.session.expire_all()
     entry = db.session.get(CheckIn, entry_id)
     assert (entry.updated_at, entry.tank) == (T0 + timedelta(minutes=8), 4)
+
+
+def test_a_device_that_had_every_change_hears_of_the_batch_as_the_database_tells_it(users):
+    """sync_entries answers a current device from the batch itself; the answer is what
+    reading the changes would give, for new, changed, repeated, unchanged and refused
+    entries alike."""
+    alice, bob = users
+    kept = checkin()
+    save_entries(alice, [("checkin", kept)])
+    save_entries(bob, [("checkin", checkin())])
+    cursor = alice.change_seq
+    twice = checkin()
+    batch = [
+        ("checkin", twice),
+        ("checkin", checkin(updated=T0 + timedelta(minutes=1))),
+        ("checkin", kept),  # the same again: unchanged
+        ("checkin", checkin(tank=9)),  # refused
+        ("checkin", twice | {"updated_at": (T0 + timedelta(minutes=2)).isoformat(), "tank": 1}),
+        ("break", {"id": str(uuid.uuid4())}),  # refused
+    ]
+    results, changes = sync_entries(alice, batch, cursor, 1000)
+    assert [r.status for r in results] == [CREATED, CREATED, UNCHANGED, REJECTED, UPDATED, REJECTED]
+    read = changes_since(alice, cursor, 1000)
+    assert [(k, e.id, e.seq) for k, e in changes.entries] == [
+        (k, e.id, e.seq) for k, e in read.entries]
+    assert (changes.cursor, changes.more) == (read.cursor, read.more) == (alice.change_seq, False)
+    assert [e.id for _, e in changes.entries] == [batch[1][1]["id"], twice["id"]]
+
+
+def test_a_device_behind_or_ahead_gets_the_changes_the_database_has(users):
+    alice, _ = users
+    save_entries(alice, [("checkin", checkin()) for _ in range(3)])
+    for cursor in (0, 2, 3, 50):
+        results, changes = sync_entries(alice, [("checkin", checkin())], cursor, 2)
+        assert results[0].status == CREATED
+        read = changes_since(alice, cursor, 2)
+        assert [(k, e.id) for k, e in changes.entries] == [(k, e.id) for k, e in read.entries]
+        assert (changes.cursor, changes.more) == (read.cursor, read.more)
+
+
+def test_a_request_that_has_written_is_not_kept_waiting_by_one_that_waits_for_it(app, users):
+    """On SQLite, batches take turns through a lock file; one whose request already holds
+    the database's write lock goes on, or the two would wait for each other (until the
+    one waiting for the database gave up, 10 s later)."""
+    alice, bob = users
+    db.session.execute(update(User).where(User.id == alice.id).values(display_name="A"))
+    waiting = {}
+
+    def other_device():
+        with app.app_context():
+            user = db.session.get(User, bob.id)
+            started = time.monotonic()
+            waiting["result"] = save_entry(user, "checkin", checkin())
+            waiting["seconds"] = time.monotonic() - started
+
+    racer = threading.Thread(target=other_device)
+    racer.start()
+    racer.join(timeout=0.5)
+    if db.engine.url.get_backend_name() == "sqlite":  # PostgreSQL locks rows, not the file
+        assert racer.is_alive(), "the other batch should be waiting for this request's write"
+    assert save_entry(alice, "checkin", checkin()).status == CREATED
+    racer.join(timeout=15)
+    assert waiting["result"].status == CREATED and waiting["seconds"] < 5

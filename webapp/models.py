@@ -68,6 +68,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The number given to this user's latest change; see services.sync.
     change_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Counts changes to this user's own practice list; see services.practices.
+    practice_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def get_id(self):
         """Flask-Login stores this token, not the row id, in the session and cookie."""

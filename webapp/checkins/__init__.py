@@ -1,15 +1,20 @@
 """The check-in card: one tap to save, optional extras, and the history."""
 import uuid
+from datetime import UTC, datetime
+from functools import lru_cache
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from webapp.extensions import htmx
 from webapp.forms import form_fields, identifiers_to_confirm, phone_stamp, write_time
+from webapp.models import CheckIn
 from webapp.pages import personal_pages
 from webapp.services.checkins import find_checkin, recent_days
 from webapp.services.clock import utcnow
-from webapp.services.sync import FOREIGN_ID_ERRORS, REJECTED, change_entry, save_entry
+from webapp.services.sync import CREATED, FOREIGN_ID_ERRORS, REJECTED, change_entry, save_entry
 
 bp = personal_pages(Blueprint("checkins", __name__))
 
@@ -27,6 +32,9 @@ CLEARED = {"safety_session": False}
 TYPED = frozenset({"note"})
 # Parts whose wording depends on another part, sent along with that part's answer.
 DEPENDENT_PARTS = {"safety": ("share",)}
+# The id and version a new check-in's parts are drawn with, before its own are written in.
+BLANK_ID = "00000000-0000-4000-8000-00000000b1a2"
+BLANK_VERSION = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @bp.get("/")
@@ -47,7 +55,10 @@ def create():
         template = "checkins/_tank_form.html" if htmx else "checkins/home.html"
         return render_template(template, new_id=uuid.uuid4(), errors=result.errors), 422
     if htmx:
-        return render_template("checkins/_card.html", entry=result.entry, saved="tank", errors={})
+        parts = _new_card_parts(result.entry) if result.status == CREATED else None
+        return render_template(
+            "checkins/_card.html", entry=result.entry, saved="tank", errors={}, parts=parts
+        )
     return redirect(url_for("checkins.show", entry_id=result.entry.id, saved="tank"))
 
 
@@ -117,6 +128,34 @@ def restore(entry_id):
 def history():
     """The last two weeks of check-ins, by day."""
     return render_template("checkins/history.html", days=recent_days(current_user))
+
+
+def _new_card_parts(entry):
+    """The card's parts for a check-in just made from one tap, from the tank down.
+
+    Every new check-in of a person at the same tank level shows them the same, but for
+    the entry's id and version in their forms, so they are drawn once and the two are
+    written in after.
+    """
+    if "csrf_token" not in session:
+        generate_csrf()  # gives the session its token
+    blank = _blank_card_parts(
+        current_user.id, current_user.practice_version, session["csrf_token"], entry.tank
+    )
+    seen = entry.updated_at.isoformat()
+    return blank.replace(BLANK_ID, entry.id).replace(BLANK_VERSION.isoformat(), seen)
+
+
+@lru_cache(maxsize=256)
+def _blank_card_parts(user_id, practice_version, session_token, tank):
+    """The parts of a new check-in's card, drawn for the person signed in now; the
+    arguments are everything else they depend on: whose they are, the person's practice
+    list, the session whose CSRF token their forms carry, and the tank level."""
+    stand_in = CheckIn(
+        id=BLANK_ID, updated_at=BLANK_VERSION, tank=tank, safety_session=False, deleted=False
+    )
+    parts = render_template("checkins/_card_parts.html", entry=stand_in, errors={}, saved=None)
+    return Markup(parts)  # noqa: S704 - drawn by the template, which escaped what it wrote
 
 
 def _refused(part, entry, errors, submitted, findings=()):

@@ -6,15 +6,18 @@ Entries (a practice done, a check-in's next practice, a reminder) store a practi
 keeps old entries named. Until a person first changes the list, it is the seeded one,
 read from `checkins.PRACTICES` and not yet stored: reading never writes, and the first
 change stores the seeds along with it.
+
+Every change to the list also counts up the person's `practice_version`, so what is
+drawn from the list can be kept and reused until it changes (the check-in card's parts).
 """
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
-from webapp.models import Practice, PracticeDone
+from webapp.models import Practice, PracticeDone, User
 from webapp.services.checkins import MICRO_PRACTICES, PRACTICES
 from webapp.services.clock import utcnow
 
@@ -25,12 +28,22 @@ class NameTaken(Exception):
     """Another of the person's active practices already has this name."""
 
 
-def seeded():
-    """The list every person starts with, as unsaved practices in their order."""
-    return [
-        Practice(key=key, name=name, micro=key in MICRO_PRACTICES, archived=False, position=n)
-        for n, (key, name) in enumerate(PRACTICES.items())
-    ]
+@dataclass(frozen=True)
+class Seed:
+    """A practice of the list every person starts with, before they change the list."""
+
+    key: str
+    name: str
+    micro: bool
+    position: int
+    archived: bool = False
+
+
+# Made once: they are the same for everyone, and read on every page that lists them.
+SEEDS = tuple(
+    Seed(key, name, key in MICRO_PRACTICES, position)
+    for position, (key, name) in enumerate(PRACTICES.items())
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +59,7 @@ class PracticeList:
 def practice_list(user=None):
     """The user's practices, from one query; the seeded list for nobody (the shell)."""
     stored = _stored(user) if user is not None else []
-    ordered = sorted(stored or seeded(), key=lambda each: (not each.micro, each.position))
+    ordered = sorted(stored or SEEDS, key=lambda each: (not each.micro, each.position))
     return PracticeList(
         active=[practice for practice in ordered if not practice.archived],
         archived=[practice for practice in ordered if practice.archived],
@@ -91,6 +104,7 @@ def add_practice(user, name, micro):
         user_id=user.id, key=key, name=name, micro=micro, position=last + 1, created_at=utcnow()
     )
     db.session.add(practice)
+    _count_change(user.id)
     db.session.commit()
     return practice
 
@@ -100,12 +114,14 @@ def change_practice(practice, name, micro):
     name is another active practice's."""
     _check_name_free(practice.user_id, name, practice.id)
     practice.name, practice.micro = name, micro
+    _count_change(practice.user_id)
     db.session.commit()
 
 
 def archive_practice(practice):
     """Hide a practice from every choice; entries that name it keep its name."""
     practice.archived = True
+    _count_change(practice.user_id)
     db.session.commit()
 
 
@@ -113,6 +129,7 @@ def restore_practice(practice):
     """Bring an archived practice back; NameTaken if an active one took its name since."""
     _check_name_free(practice.user_id, practice.name, practice.id)
     practice.archived = False
+    _count_change(practice.user_id)
     db.session.commit()
 
 
@@ -124,6 +141,7 @@ def move_practice(user, practice, direction):
     if 0 <= index < len(group):
         neighbour = group[index]
         practice.position, neighbour.position = neighbour.position, practice.position
+        _count_change(user.id)
         db.session.commit()
 
 
@@ -152,6 +170,13 @@ def _stored(user):
     ).all()
 
 
+def _count_change(user_id):
+    """Note a change to the person's list (see the module's docstring)."""
+    db.session.execute(
+        update(User).where(User.id == user_id).values(practice_version=User.practice_version + 1)
+    )
+
+
 def _store_seeds(user):
     """Store the seeded list before the person's first change to it.
 
@@ -166,7 +191,7 @@ def _store_seeds(user):
     rows = [
         {"user_id": user.id, "key": seed.key, "name": seed.name, "micro": seed.micro,
          "archived": False, "position": seed.position, "created_at": now}
-        for seed in seeded()
+        for seed in SEEDS
     ]
     db.session.execute(
         insert(Practice).values(rows).on_conflict_do_nothing(index_elements=["user_id", "key"])

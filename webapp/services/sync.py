@@ -7,18 +7,22 @@ wins, and an id that belongs to someone else is refused without a hint of whose 
 Every change is numbered per user (`seq`), so a device can ask for the changes after
 the last one it saw (`changes_since`).
 """
+import fcntl
 import hashlib
 import hmac
-import itertools
 import json
+import os
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 
-from marshmallow import EXCLUDE, ValidationError
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from marshmallow import ValidationError
+from sqlalchemy import bindparam, exists, select, text, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from webapp.extensions import db
 from webapp.models import (
@@ -99,21 +103,11 @@ class Changes:
 def save_entries(user, submissions):
     """Validate and store a batch of (kind, payload) pairs for `user` in one transaction.
 
-    Returns one EntryResult per submission, in order. If two requests create the same
-    id at once, the loser's transaction fails on the primary key; it is rolled back and
-    replayed once, when the row exists and the usual update rules apply.
+    Returns one EntryResult per submission, in order. A new entry is inserted unless its
+    id exists, so when two requests create the same id at once, the second finds the
+    first's row and the usual update rules apply.
     """
-    if not submissions:
-        return []
-    with validating_for(user):
-        try:
-            results = _apply_batch(user, submissions)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            results = _apply_batch(user, submissions)
-            db.session.commit()
-    return results
+    return _save(user, submissions)[0]
 
 
 def save_entry(user, kind, payload):
@@ -121,44 +115,167 @@ def save_entry(user, kind, payload):
     return save_entries(user, [(kind, payload)])[0]
 
 
+def sync_entries(user, submissions, cursor, limit):
+    """Save a device's batch (see save_entries), then page through the user's changes
+    after the device's cursor, this batch's included: (results, Changes).
+
+    A device that had every change before this batch (the usual case) is answered with
+    what the batch just stored, without asking the database again.
+    """
+    results, before = _save(user, submissions)
+    if before is not None and cursor >= before:
+        stored = {
+            id(result.entry): (kind, result.entry)
+            for (kind, _), result in zip(submissions, results, strict=True)
+            if result.status in (CREATED, UPDATED)
+        }
+        entries = sorted(
+            (pair for pair in stored.values() if pair[1].seq > cursor), key=lambda p: p[1].seq
+        )
+        if len(entries) <= limit:
+            return results, Changes(entries, entries[-1][1].seq if entries else cursor, False)
+    return results, changes_since(user, cursor, limit)
+
+
 def changes_since(user, cursor, limit):
     """The user's entries of every kind changed after `cursor` (tombstones too), oldest
     change first, as (kind, entry) pairs.
 
     At most `limit` entries; `more` says whether others follow the returned cursor.
+    One query finds the kinds that changed; only those are read.
     """
+    params = {"user_id": user.id, "cursor": cursor, "limit": limit + 1}
+    changed = db.session.execute(_KINDS_CHANGED, params).one()
     found = []
-    for kind, (model, _) in ENTRY_KINDS.items():
-        rows = db.session.scalars(
-            select(model)
-            .where(model.user_id == user.id, model.seq > cursor)
-            .order_by(model.seq)
-            .limit(limit + 1)
-        )
-        found += [(kind, row) for row in rows]
+    for kind, has_changes in zip(ENTRY_KINDS, changed, strict=True):
+        if has_changes:
+            found += [(kind, row) for row in db.session.scalars(_CHANGES[kind], params)]
     found.sort(key=lambda pair: pair[1].seq)
     entries = found[:limit]
     return Changes(entries, entries[-1][1].seq if entries else cursor, len(found) > limit)
 
 
+def _changed_after(model):
+    return (model.user_id == bindparam("user_id")) & (model.seq > bindparam("cursor"))
+
+
+# Built once, so that each request only binds its values.
+_KINDS_CHANGED = select(
+    *(exists().where(_changed_after(model)) for model, _ in ENTRY_KINDS.values())
+)
+_CHANGES = {
+    kind: select(model).where(_changed_after(model)).order_by(model.seq).limit(bindparam("limit"))
+    for kind, (model, _) in ENTRY_KINDS.items()
+}
+
+
 def dump_entry(kind, entry):
     """An entry in the format the sync API carries: its kind's fields, and the kind."""
-    schema, _ = _schemas(kind)
+    schema = _schema(kind)
     return schema.dump(entry) | {"kind": kind}
 
 
-def _apply_batch(user, submissions):
-    """Stage a batch, numbering each change after the user's latest one."""
-    numbers = itertools.count(_lock_change_seq(user) + 1)
-    results = [_apply(user, kind, payload, numbers) for kind, payload in submissions]
-    latest = next(numbers) - 1
-    db.session.execute(update(USERS).where(USERS.c.id == user.id).values(change_seq=latest))
+def _save(user, submissions):
+    """Store a batch in one transaction: (results, the user's latest change number before
+    it, or None for an empty batch).
+
+    Whatever needs no database (validating new entries) is done before the transaction,
+    so the write lock is held as briefly as the writing itself.
+    """
+    if not submissions:
+        return [], None
+    with validating_for(user):
+        prepared = [_prepare(kind, payload) for kind, payload in submissions]
+        with _one_writer():
+            results, before = _apply_batch(user, prepared)
+            db.session.commit()
+    return results, before
+
+
+@dataclass
+class _Submission:
+    """One entry of a batch as far as it is known before the write: its kind, what was
+    sent, the stored entry when this request already has it, and the fields it would
+    have as a new entry (None when it is not a whole, valid entry on its own)."""
+
+    kind: str
+    payload: dict
+    existing: object = None
+    whole: dict = None
+
+
+def _prepare(kind, payload):
+    if _kind_errors(kind):
+        return _Submission(kind, payload)
+    model, _ = ENTRY_KINDS[kind]
+    existing = _entry_in_session(model, payload)
+    if existing is not None:
+        return _Submission(kind, payload, existing)
+    try:
+        return _Submission(kind, payload, whole=_schema(kind).load(payload))
+    except ValidationError:
+        return _Submission(kind, payload)
+
+
+@contextmanager
+def _one_writer():
+    """On SQLite, batches take turns at writing through a lock file beside the database.
+
+    SQLite has one writer at a time, and a writer that finds the database busy sleeps
+    and tries again, for longer each time; under a steady stream of writes some wait
+    far longer than the write they wait for. Waiting on the lock file instead, each one
+    goes as soon as the one before is done. A request that has written already holds
+    SQLite's lock and does not wait (waiting then could keep a writer that holds the
+    file but waits for SQLite from going on). PostgreSQL queues writers itself.
+    """
+    path = _writer_lock_path(db.engine.url)
+    if path is None or db.session.connection().connection.dbapi_connection.in_transaction:
+        yield
+        return
+    lock = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(lock)  # and with it, the lock
+
+
+@cache
+def _writer_lock_path(url):
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return f"{url.database}-writer"
+
+
+def _apply_batch(user, prepared):
+    """Stage a batch, numbering each change after the user's latest one; returns the
+    results and that latest number."""
+    reserved = len(prepared)
+    before = _reserve_change_seq(user, reserved) - reserved
+    numbers = _Numbers(before + 1)
+    results = [_apply(user, submission, numbers) for submission in prepared]
+    latest = numbers.next - 1
+    if numbers.used < reserved:  # give back the numbers no change took
+        db.session.execute(update(USERS).where(USERS.c.id == user.id).values(change_seq=latest))
     set_committed_value(user, "change_seq", latest)
-    return results
+    return results, before
 
 
-def _lock_change_seq(user):
-    """Hold the user's row until the transaction ends, and return their latest change number.
+class _Numbers:
+    """The change numbers a batch reserved, taken in turn by the changes it stores."""
+
+    def __init__(self, first):
+        self.next, self.used = first, 0
+
+    def take(self):
+        number = self.next
+        self.next, self.used = number + 1, self.used + 1
+        return number
+
+
+def _reserve_change_seq(user, count):
+    """Hold the user's row until the transaction ends, and take `count` numbers after
+    their latest change; returns the last of them.
 
     A second batch for the same user then waits until the first commits: its numbers
     come after the first's, and it compares `updated_at` with what the first stored.
@@ -166,30 +283,45 @@ def _lock_change_seq(user):
     takes its write lock only at a transaction's first write: reads made before then
     could already be stale. Writing first takes the lock before anything is read.
     """
-    return db.session.execute(
-        update(USERS)
-        .where(USERS.c.id == user.id)
-        .values(change_seq=USERS.c.change_seq)
-        .returning(USERS.c.change_seq)
-    ).scalar_one()
+    taken = db.session.connection().execute(_RESERVE, {"user_id": user.id, "count": count})
+    return taken.scalar_one()
 
 
-def _apply(user, kind, payload, numbers):
-    """Stage one entry in the session and say what will happen to it."""
+_RESERVE = (
+    update(USERS)
+    .where(USERS.c.id == bindparam("user_id"))
+    .values(change_seq=USERS.c.change_seq + bindparam("count"))
+    .returning(USERS.c.change_seq)
+)
+
+
+def _apply(user, submission, numbers):
+    """Stage one entry in the session and say what will happen to it.
+
+    A new entry (the usual case) costs one INSERT; its id is looked up only when the
+    INSERT finds it taken, or when the payload is not a whole entry (an update that
+    sends only what changed).
+    """
+    kind, payload, existing = submission.kind, submission.payload, submission.existing
     kind_errors = _kind_errors(kind)
     if kind_errors:
         return EntryResult(REJECTED, errors=kind_errors)
     model, _ = ENTRY_KINDS[kind]
-    schema, id_schema = _schemas(kind)
-    existing = _stored_entry(model, id_schema, payload)
+    schema = _schema(kind)
+    if existing is None:
+        if submission.whole is not None:
+            created = _create(user, model, submission.whole, numbers)
+            if created is not None:
+                return created
+        existing = _stored_entry(model, payload)
     if existing is not None and existing.user_id != user.id:
         return EntryResult(REJECTED, errors=FOREIGN_ID_ERRORS)
     try:
         data = _load(schema, existing, payload)
     except ValidationError as error:
         return EntryResult(REJECTED, errors=error.normalized_messages())
-    if existing is None:
-        return _create(user, model, data, numbers)
+    if existing is None:  # its id was taken when inserted, by a row gone a moment later
+        return EntryResult(REJECTED, errors=FOREIGN_ID_ERRORS)
     return _update(existing, data, numbers, schema)
 
 
@@ -215,10 +347,51 @@ def _load(schema, existing, payload):
 
 
 def _create(user, model, data, numbers):
-    entry = model(user_id=user.id, seq=next(numbers), **data)
+    """Insert a new entry (its validated fields) unless its id is taken, by anyone: the
+    result, or None when the id is taken."""
+    values = _defaults(model) | data | {"user_id": user.id, "seq": numbers.next}
+    if db.session.connection().execute(_insert_if_new(model), values).scalar() is None:
+        return None
+    numbers.take()
+    # The row as stored, known to the session without reading it back.
+    entry = model(**values)
+    make_transient_to_detached(entry)
     db.session.add(entry)
-    db.session.flush()
     return EntryResult(CREATED, entry)
+
+
+@cache
+def _insert_if_new(model):
+    """INSERT a row of the kind unless its id exists, answering with the id if it did not.
+
+    Written out, because SQLAlchemy compiles its ON CONFLICT constructs anew on every
+    use; this is compiled once. SQLite (3.35 and later) and PostgreSQL read it alike.
+    """
+    columns = model.__table__.columns
+    names = ", ".join(f'"{column.name}"' for column in columns)
+    values = ", ".join(f":{column.key}" for column in columns)
+    # Names from the models only; every value is bound.
+    statement = text(
+        f'INSERT INTO "{model.__tablename__}" ({names}) VALUES ({values}) '  # noqa: S608
+        "ON CONFLICT (id) DO NOTHING RETURNING id"
+    )
+    return statement.bindparams(*(bindparam(column.key, type_=column.type) for column in columns))
+
+
+def _defaults(model):
+    """Every column of a kind's table with the value a row gets when not given one."""
+    return {key: _default_value(default) for key, default in _column_defaults(model)}
+
+
+def _default_value(default):
+    if default is None:
+        return None
+    return default.arg(None) if default.is_callable else default.arg
+
+
+@cache
+def _column_defaults(model):
+    return [(column.key, column.default) for column in model.__table__.columns]
 
 
 def _update(existing, data, numbers, schema):
@@ -227,7 +400,7 @@ def _update(existing, data, numbers, schema):
     data.pop("created_at")  # an entry's creation time never moves
     for name, value in data.items():
         setattr(existing, name, value)
-    existing.seq = next(numbers)
+    existing.seq = numbers.take()
     return EntryResult(UPDATED, existing)
 
 
@@ -248,22 +421,35 @@ def _content(schema, entry):
 
 
 @cache
-def _schemas(kind):
-    """A kind's schema, and one that reads only the id.
-
-    Built once: building a schema costs more than loading an entry with it.
-    """
+def _schema(kind):
+    """A kind's schema, built once: building one costs more than loading an entry with it."""
     _, schema_class = ENTRY_KINDS[kind]
-    return schema_class(), schema_class(only=("id",), unknown=EXCLUDE)
+    return schema_class()
 
 
-def _stored_entry(model, id_schema, payload):
-    """The stored entry whose id the payload gives, or None (also when the id is not valid)."""
+def _entry_id(payload):
+    """The entry id the payload gives, in its stored form; None when it gives no valid one
+    (loading the whole payload will say what is wrong with it)."""
+    given = payload.get("id")
     try:
-        entry_id = id_schema.load(payload)["id"]
-    except ValidationError:
-        return None  # loading the whole payload will say what is wrong with the id
-    return db.session.get(model, entry_id)
+        return str(uuid.UUID(given)) if isinstance(given, str) else None
+    except ValueError:
+        return None
+
+
+def _entry_in_session(model, payload):
+    """The entry with the payload's id if this request already has it (an entry changed
+    from its page, or met earlier in the batch), without asking the database."""
+    entry_id = _entry_id(payload)
+    if entry_id is None:
+        return None
+    return db.session.identity_map.get(identity_key(model, entry_id))
+
+
+def _stored_entry(model, payload):
+    """The stored entry whose id the payload gives, or None (also when the id is not valid)."""
+    entry_id = _entry_id(payload)
+    return None if entry_id is None else db.session.get(model, entry_id)
 
 
 def change_entry(user, kind, entry, changes, now, stamped_at=None):

@@ -11,7 +11,7 @@ from webapp.schemas import (
     SyncResponseSchema,
     SyncSessionSchema,
 )
-from webapp.services.sync import changes_since, dump_entry, save_entries, user_tag
+from webapp.services.sync import dump_entry, sync_entries, user_tag
 from webapp.sync.openapi import build_openapi
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
@@ -26,6 +26,10 @@ TOO_MANY = "That is more entries than one sync takes, so nothing was saved. Send
 
 
 bp.after_request(never_store)
+
+# Built once: building a schema costs more than a one-entry batch's loading with it.
+BATCH = SyncRequestSchema()
+ANSWER = SyncResponseSchema()
 
 
 @bp.get("/session")
@@ -50,15 +54,17 @@ def _sync_limit():
 @limiter.limit(_sync_limit, key_func=per_person)
 def sync():
     """Save a device's batch of entries and answer with the user's changes since its cursor."""
-    batch = load_json(SyncRequestSchema(), NOT_JSON, BAD_JSON)
+    batch = load_json(BATCH, NOT_JSON, BAD_JSON)
     if batch["user"] != _current_tag():
         return refusal(409, OTHER_USER)
     limit = current_app.config["SYNC_MAX_BATCH"]
     if len(batch["entries"]) > limit:
         return refusal(413, TOO_MANY, max_entries=limit)
-    results = save_entries(current_user, [_split_kind(entry) for entry in batch["entries"]])
-    changes = changes_since(
-        current_user, batch["cursor"] or 0, current_app.config["SYNC_MAX_CHANGES"]
+    results, changes = sync_entries(
+        current_user,
+        [_split_kind(entry) for entry in batch["entries"]],
+        batch["cursor"] or 0,
+        current_app.config["SYNC_MAX_CHANGES"],
     )
     return _answer(batch["entries"], results, changes)
 
@@ -76,7 +82,7 @@ def _current_tag():
 def _answer(entries, results, changes):
     """The reply to a batch: each entry's outcome in order, then the changes page."""
     outcomes = [_outcome(entry, result) for entry, result in zip(entries, results, strict=True)]
-    return SyncResponseSchema().dump(
+    return ANSWER.dump(
         {
             "results": outcomes,
             "changes": [dump_entry(kind, entry) for kind, entry in changes.entries],
