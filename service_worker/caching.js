@@ -47,20 +47,24 @@ const TendCaching = (() => {
   // visited; the others (and the files those need) from the next page load on, so that
   // the first visit stays small.
   async function keepMainPages() {
+    const started = generation;
     const firstVisit = !(await caches.match(self.TEND.mainPages[0], { cacheName: PAGES }));
-    await keepPages(self.TEND.mainPages);
+    await keepPages(self.TEND.mainPages, started);
     if (firstVisit) return;
-    await keepPages(self.TEND.laterPages);
+    await keepPages(self.TEND.laterPages, started);
     const shell = await caches.open(SHELL);
     for (const url of self.TEND.laterFiles) {
       if (!(await shell.match(url))) await shell.add(shellRequest(url));
     }
   }
 
-  async function keepPages(urls) {
+  // Pages are kept for the person signed in when keeping began (`started`): once they
+  // sign out, the rest are not even fetched, for the server may not have ended the
+  // session yet and would still answer with their pages.
+  async function keepPages(urls, started) {
     for (const url of urls) {
+      if (started !== generation) return;
       if (await caches.match(url, { cacheName: PAGES })) continue;
-      const started = generation;
       const response = await TendNetwork.fetch(url, { credentials: "same-origin" });
       await keepPage(url, response, started);
     }

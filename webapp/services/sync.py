@@ -196,7 +196,8 @@ def _save(user, submissions):
 class _Submission:
     """One entry of a batch as far as it is known before the write: its kind, what was
     sent, the stored entry when this request already has it, and the fields it would
-    have as a new entry (None when it is not a whole, valid entry on its own)."""
+    have as a new entry (None when it is not a whole, valid entry on its own, or is
+    checked in its turn)."""
 
     kind: str
     payload: dict
@@ -204,12 +205,17 @@ class _Submission:
     whole: dict = None
 
 
+# A note's check looks up the entry it is about, which the batch may store (or delete)
+# before it: a note is checked in its turn, inside the write.
+_CHECKED_IN_TURN = frozenset({"supervision_note"})
+
+
 def _prepare(kind, payload):
     if _kind_errors(kind):
         return _Submission(kind, payload)
     model, _ = ENTRY_KINDS[kind]
     existing = _entry_in_session(model, payload)
-    if existing is not None:
+    if existing is not None or kind in _CHECKED_IN_TURN:
         return _Submission(kind, payload, existing)
     try:
         return _Submission(kind, payload, whole=_schema(kind).load(payload))
@@ -320,8 +326,9 @@ def _apply(user, submission, numbers):
         data = _load(schema, existing, payload)
     except ValidationError as error:
         return EntryResult(REJECTED, errors=error.normalized_messages())
-    if existing is None:  # its id was taken when inserted, by a row gone a moment later
-        return EntryResult(REJECTED, errors=FOREIGN_ID_ERRORS)
+    if existing is None:  # a new entry checked in its turn
+        return _create(user, model, data, numbers) or EntryResult(
+            REJECTED, errors=FOREIGN_ID_ERRORS)
     return _update(existing, data, numbers, schema)
 
 
