@@ -32,8 +32,10 @@ CLEARED = {"safety_session": False}
 TYPED = frozenset({"note"})
 # Parts whose wording depends on another part, sent along with that part's answer.
 DEPENDENT_PARTS = {"safety": ("share",)}
-# The id and version a new check-in's parts are drawn with, before its own are written in.
-BLANK_ID = "00000000-0000-4000-8000-00000000b1a2"
+# The id a card is drawn with before its entry's own is written in: by the server for a
+# new check-in's parts, and by the worker for the card it keeps (webapp.pwa).
+PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
+# The version a new check-in's parts are drawn with, before the entry's own is written in.
 BLANK_VERSION = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -143,7 +145,7 @@ def _new_card_parts(entry):
         current_user.id, current_user.practice_version, session["csrf_token"], entry.tank
     )
     seen = entry.updated_at.isoformat()
-    return blank.replace(BLANK_ID, entry.id).replace(BLANK_VERSION.isoformat(), seen)
+    return blank.replace(PLACEHOLDER_ID, entry.id).replace(BLANK_VERSION.isoformat(), seen)
 
 
 @lru_cache(maxsize=256)
@@ -152,7 +154,7 @@ def _blank_card_parts(user_id, practice_version, session_token, tank):
     arguments are everything else they depend on: whose they are, the person's practice
     list, the session whose CSRF token their forms carry, and the tank level."""
     stand_in = CheckIn(
-        id=BLANK_ID, updated_at=BLANK_VERSION, tank=tank, safety_session=False, deleted=False
+        id=PLACEHOLDER_ID, updated_at=BLANK_VERSION, tank=tank, safety_session=False, deleted=False
     )
     parts = render_template("checkins/_card_parts.html", entry=stand_in, errors={}, saved=None)
     return Markup(parts)  # noqa: S704 - drawn by the template, which escaped what it wrote

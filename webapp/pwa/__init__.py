@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 
-from webapp.checkins import PARTS
+from webapp.checkins import PARTS, PLACEHOLDER_ID
 from webapp.models import CheckIn
 from webapp.pwa.manifest import build_manifest
 from webapp.schemas import CheckInSchema, WholeNumber
@@ -28,8 +28,6 @@ from webapp.services import guard
 
 bp = Blueprint("pwa", __name__)
 
-# The id the shell's check-in card carries; the worker swaps in the entry's real id.
-PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
 # The worker's modules, in the order they are served ahead of sw.js in one script: one
 # download instead of seven, which the first visit's budget needs (DESIGN §8).
 WORKER_MODULES = ("network", "caching", "guard", "outbox", "sync", "push")
