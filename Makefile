@@ -25,7 +25,7 @@ $(VENV)/.installed-test: $(VENV)/.installed-app
 run: $(VENV)/.installed-app
 	TEND_COOKIE_SECURE=$${TEND_COOKIE_SECURE:-0} $(BIN)/flask --app wsgi db upgrade
 	export TEND_COOKIE_SECURE=$${TEND_COOKIE_SECURE:-0}; \
-	$(BIN)/huey_consumer worker.huey --workers 4 --worker-type thread & worker=$$!; \
+	$(BIN)/huey_consumer worker.huey --workers 4 --worker-type thread --max-delay 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
 

@@ -17,7 +17,7 @@ import secrets
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 
@@ -93,6 +93,7 @@ class Push:
     token: str
     client: tuple
     status: int
+    received_at: float = field(default_factory=time.time)  # seconds since the epoch
 
 
 class Refused(Exception):

@@ -77,7 +77,8 @@ def worker(app, database_url, redis_url):
     env.pop("TEND_TASKS_IMMEDIATE", None)
     consumer = Path(sys.executable).parent / "huey_consumer"
     return subprocess.Popen(  # noqa: S603 - fixed argv
-        [str(consumer), "worker.huey", "--workers", "4", "--worker-type", "thread"],
+        [str(consumer), "worker.huey", "--workers", "4", "--worker-type", "thread",
+         "--max-delay", "1"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
@@ -105,6 +106,7 @@ def test_two_workers_send_each_due_reminder_exactly_once(
         errors = _errors(workers)
     delivered = [push.endpoint for push in push_service.delivered()]
     assert sorted(delivered) == sorted(browser.endpoint for browser in browsers), errors
+    assert {push.headers["urgency"] for push in push_service.delivered()} == {"high"}
     with app.app_context():
         assert all(
             settings.next_due_at > datetime.now(UTC)

@@ -124,7 +124,7 @@ def test_a_due_reminder_is_pushed_once_with_its_three_actions(app, member, push_
     assert message["data"]["practice"] in {"breaths", "water"}
     assert message["data"]["later_url"] == f"/api/v1/reminders/{message['data']['delivery']}/later"
     assert 60 <= int(push.headers["ttl"]) <= 12 * 3600
-    assert push.headers["urgency"] == "normal" and push.headers["topic"]
+    assert push.headers["urgency"] == "high" and push.headers["topic"]
     assert "you missed" not in message["body"].lower()
 
     assert send_due(app, NOON + timedelta(seconds=30))[0] == []  # nothing twice
@@ -147,6 +147,7 @@ def test_a_busy_device_gets_the_same_reminder_again_and_its_result_is_kept(
         assert db.session.scalar(select(PushSubscription.last_status)) == "delivered"
     [push] = push_service.delivered(device.browser)
     assert push.message["data"]["delivery"] == claimed[0]
+    assert push.headers["urgency"] == "high"  # still for now
 
 
 def test_a_batch_sends_to_each_person_once_and_skips_what_is_not_pending(
@@ -212,6 +213,30 @@ def test_racing_dispatchers_claim_each_slot_once(app, member, push_service):
     assert len(claimed) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ReminderDelivery)) == 1
+
+
+def test_each_dispatch_books_the_next_on_the_start_of_the_next_minute_once(
+    app, monkeypatch
+):
+    # Huey's own minute counts from the worker's start; reminders go on the minute.
+    import webapp.tasks
+
+    moment = (datetime.now(UTC) + timedelta(days=1)).replace(second=41, microsecond=5)
+    monkeypatch.setattr(webapp.tasks, "utcnow", lambda: moment)
+    tasks = app.extensions["tend_tasks"]
+    tasks["dispatch"]()
+    tasks["dispatch"]()  # a second worker, or Huey's tick: no second booking
+    [booked] = tasks["queue"].scheduled()
+    next_minute = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    assert booked.name == "dispatch_on_the_minute"
+    assert booked.eta == next_minute.replace(tzinfo=None)  # Huey keeps UTC, naive
+
+    # That dispatch uses up its booking and books the minute after.
+    monkeypatch.setattr(webapp.tasks, "utcnow", lambda: next_minute)
+    tasks["on_the_minute"].call_local(*booked.args)
+    later = [task.eta for task in tasks["queue"].scheduled()]
+    assert later == [booked.eta, booked.eta + timedelta(minutes=1)]
+    assert tasks["queue"].get(booked.args[0], peek=True) is None
 
 
 def test_a_recent_checkin_skips_the_reminder(app, member, push_service):

@@ -4,9 +4,17 @@ The queue lives in SQLite under instance/ by default, and in Redis when REDIS_UR
 set. Any number of worker processes may run, on any number of machines with Redis:
 every dispatcher claims slots through the database's unique key, so none is sent twice.
 `make run` starts one worker next to the web server; in production run
-`huey_consumer worker.huey` as often as needed.
+`huey_consumer worker.huey --max-delay 1` as often as needed.
+
+A reminder leaves on its minute. Huey's own once-a-minute tick counts minutes from the
+worker's start, so a reminder could wait up to a minute for it: each dispatch therefore
+books the next one for the start of the next minute, once among all workers. The
+once-a-minute tick stays as the safety net that starts this chain again if it breaks.
+With the queue in SQLite an idle worker looks for work at most `--max-delay` seconds
+apart (10 by default, hence 1); Redis hands it over at once.
 """
 import os
+from datetime import timedelta
 
 from huey import RedisHuey, SqliteHuey, crontab
 
@@ -39,7 +47,22 @@ def init_tasks(app):
 
     @queue.periodic_task(crontab(minute="*"))
     def dispatch_reminders():
-        """Claim every slot that has come due, and queue each batch for sending as it goes."""
+        """Once a minute, by Huey's clock: dispatch, and keep the on-the-minute chain going."""
+        dispatch()
+
+    @queue.task()
+    def dispatch_on_the_minute(key):
+        """The dispatch booked for the start of a minute."""
+        queue.get(key)  # its booking is used up
+        dispatch()
+
+    def dispatch():
+        """Claim every slot that has come due, and queue each batch for sending as it goes;
+        then book the next minute's dispatch, unless a dispatch has booked it already."""
+        next_minute = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=1)
+        key = f"reminders-dispatch:{next_minute:%Y-%m-%dT%H:%M}"
+        if queue.put_if_empty(key, "booked"):
+            dispatch_on_the_minute.schedule((key,), eta=next_minute)
         with app.app_context():
             now = utcnow()
             waiting = reminders.stalled(now) + reminders.snoozed_due(now)
@@ -72,6 +95,7 @@ def init_tasks(app):
             send_again.schedule((delivery_id, subscription_id, attempt + 1), delay=delay)
 
     app.extensions["tend_tasks"] = {
-        "queue": queue, "dispatch": dispatch_reminders, "send": send_reminders,
+        "queue": queue, "dispatch": dispatch_reminders, "on_the_minute": dispatch_on_the_minute,
+        "send": send_reminders,
     }
     return queue

@@ -39,6 +39,9 @@ STALLED = timedelta(minutes=2)
 ACTIONS = (Action("checkin", "Check in"), Action("done", "Done"), Action("later", "Later"))
 # A reminder still unseen when the next is due has missed its moment.
 LONGEST_TTL = timedelta(hours=12)
+# A reminder is for now: Android holds back pushes below "high" while the phone dozes,
+# sometimes until the moment has passed. (The note about tomorrow's supervision can wait.)
+DUE_URGENCY = "high"
 
 
 def settings_for(user):
@@ -251,7 +254,7 @@ def deliver(delivery_ids, now, *, vapid, session, secret, url):
         subscriptions = devices.get(delivery.user_id, [])
         message = reminder_message(delivery, url, names.get((delivery.user_id, delivery.practice)))
         results = send_each(
-            subscriptions, message, _ttl(settings, now), "normal",
+            subscriptions, message, _ttl(settings, now), DUE_URGENCY,
             user_topic(delivery.user_id, secret), vapid=vapid, session=session,
         )
         for subscription, result in zip(subscriptions, results, strict=True):
@@ -354,7 +357,7 @@ def deliver_again(delivery_id, subscription_id, attempt, *, vapid, session, secr
     name = added_practice_names([asked]).get(asked)
     result = send(
         subscription, reminder_message(delivery, url, name), _ttl(settings, delivery.sent_at),
-        "normal", user_topic(delivery.user_id, secret),
+        DUE_URGENCY, user_topic(delivery.user_id, secret),
         vapid=vapid, session=session, attempt=attempt,
     )
     record_deliveries([(subscription, result)])
