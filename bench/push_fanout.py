@@ -233,9 +233,8 @@ def bare_encryption_ms(rounds=300):
         browser = service.subscribe("unused")
     finally:
         service.stop()
-    message = reminder_message(
-        type("Delivery", (), {"id": 1, "practice": "breaths", "slot_sequence": 1})(), "/"
-    ).payload()
+    delivery = type("Delivery", (), {"id": 1, "practice": "breaths", "slot_sequence": 1})()
+    message = reminder_message(delivery, "https://tend.example.org/").payload()
     pusher = WebPusher(browser.to_json())
     started = time.process_time()
     for _ in range(rounds):

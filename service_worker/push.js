@@ -10,10 +10,17 @@ const TendPush = (() => {
   // that shows nothing for them.
   const GENERIC = { title: "Tend", body: "A moment for yourself, whenever you're ready." };
 
+  // A reminder comes as a declarative push message (webapp/services/push.py): the
+  // notification, whose data holds every button and where a tap leads. One sent before
+  // that format (kept by the push service for up to 12 hours) had them at the top.
   function read(data) {
     try {
       const message = data && data.json();
-      if (message && typeof message.title === "string" && message.title) return message;
+      const shown = message && message.web_push === 8030 ? message.notification : message;
+      if (shown && typeof shown.title === "string" && shown.title) {
+        const { actions = shown.actions, url = shown.url, ...rest } = shown.data || {};
+        return { title: shown.title, body: shown.body, tag: shown.tag, actions, url, data: rest };
+      }
     } catch (error) {
       // Not JSON: the generic notification below.
     }

@@ -192,6 +192,7 @@ class LiveServer:
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        app.config["PUBLIC_URL"] = self.url  # where the reminders it sends lead
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

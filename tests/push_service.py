@@ -95,6 +95,11 @@ class Push:
     status: int
     received_at: float = field(default_factory=time.time)  # seconds since the epoch
 
+    @property
+    def notification(self):
+        """What a declarative push message shows (the message itself if it is not one)."""
+        return self.message.get("notification", self.message)
+
 
 class Refused(Exception):
     """A push that fails a check, with the status a push service would answer."""

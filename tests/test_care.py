@@ -566,7 +566,9 @@ def supervised(app, member, push_service):
 def remind(app, now):
     with app.app_context():
         sender = sender_for(app)
-        reminders.remind_of_supervision(now, vapid=sender["vapid"], session=sender["session"])
+        reminders.remind_of_supervision(
+            now, vapid=sender["vapid"], session=sender["session"], url=sender["url"]
+        )
         sender["session"].close()
 
 
@@ -577,8 +579,8 @@ def test_the_day_before_supervision_a_reminder_names_the_notes_to_bring_once(
     assert push_service.delivered(supervised.browser) == []
     remind(app, DUE)
     [push] = push_service.delivered(supervised.browser)
-    assert push.message["title"] == "Supervision tomorrow: 2 notes to bring"
-    assert push.message["url"] == "/supervision"
+    assert push.notification["title"] == "Supervision tomorrow: 2 notes to bring"
+    assert push.notification["navigate"] == f"{app.config['PUBLIC_URL']}/supervision"
     assert int(push.headers["ttl"]) == 7 * 3600  # until the day begins there
     remind(app, DUE + timedelta(minutes=1))
     remind(app, DUE + timedelta(hours=3))
@@ -615,7 +617,7 @@ def test_a_date_set_late_the_day_before_still_gets_its_reminder(app, member, pus
     set_supervision(member, SUPERVISION_DAY.isoformat())
     remind(app, datetime(2026, 12, 2, 20, 15, tzinfo=UTC))  # 20:15 UTC, after 17:00
     [push] = push_service.delivered(device.browser)
-    assert push.message["title"] == "Supervision tomorrow"
+    assert push.notification["title"] == "Supervision tomorrow"
 
 
 def test_the_workers_dispatcher_sends_it(app, member, push_service):
@@ -632,7 +634,7 @@ def test_the_workers_dispatcher_sends_it(app, member, push_service):
     dispatch()
     dispatch()
     [push] = push_service.delivered(device.browser)
-    assert push.message["title"] == "Supervision tomorrow: 1 note to bring"
+    assert push.notification["title"] == "Supervision tomorrow: 1 note to bring"
 
 
 def test_the_reminder_time_follows_the_wall_clock_across_a_clock_change():

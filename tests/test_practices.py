@@ -508,8 +508,8 @@ def test_a_reminder_for_an_added_practice_names_it(app, member, push_service):
         db.session.commit()
     send_due(app, NOON)
     [push] = push_service.delivered(device.browser)
-    assert push.message["data"]["practice"] == key
-    assert "Hum a song" in push.message["body"]
+    assert push.notification["data"]["practice"] == key
+    assert "Hum a song" in push.notification["body"]
 
 
 # The service ---------------------------------------------------------------------------

@@ -42,7 +42,7 @@ REMINDER = Message(
     title="A breath between sessions",
     body="Three slow breaths before the next client?",
     tag="reminder-2026-11-22T10:50",
-    url="/",
+    url="https://tend.example.org/",
     actions=(Action("checkin", "Check in"), Action("done", "Done"), Action("later", "Later")),
     data={"practice": "breathing"},
 )
@@ -68,8 +68,8 @@ def deliver(subscription, vapid, http, message=REMINDER, ttl=3600, **options):
 
 def message_of_size(size):
     """A message whose JSON payload is exactly `size` bytes."""
-    bare = len(Message("", "", "", "").payload())
-    return Message("", "x" * (size - bare), "", "")
+    bare = len(Message("", "", "", "https://t.example/").payload())
+    return Message("", "x" * (size - bare), "", "https://t.example/")
 
 
 # What arrives ------------------------------------------------------------------------
@@ -81,17 +81,30 @@ def test_a_push_arrives_signed_readable_and_with_its_headers(push_service, vapid
     assert delivery == push.Delivery(DELIVERED, 201)
     assert push_service.refused == []
     [received] = push_service.delivered(device)
+    # A declarative push message: a phone that reads the format (Safari) can show it
+    # without the service worker; its only button there is the one that opens a page.
     assert received.message == {
-        "title": "A breath between sessions",
-        "body": "Three slow breaths before the next client?",
-        "tag": "reminder-2026-11-22T10:50",
-        "url": "/",
-        "actions": [
-            {"action": "checkin", "title": "Check in"},
-            {"action": "done", "title": "Done"},
-            {"action": "later", "title": "Later"},
-        ],
-        "data": {"practice": "breathing"},
+        "web_push": 8030,
+        "notification": {
+            "title": "A breath between sessions",
+            "body": "Three slow breaths before the next client?",
+            "tag": "reminder-2026-11-22T10:50",
+            "lang": "en",
+            "navigate": "https://tend.example.org/",
+            "actions": [
+                {"action": "checkin", "title": "Check in", "navigate": "https://tend.example.org/"},
+            ],
+            "data": {
+                "practice": "breathing",
+                "url": "https://tend.example.org/",
+                "actions": [
+                    {"action": "checkin", "title": "Check in"},
+                    {"action": "done", "title": "Done"},
+                    {"action": "later", "title": "Later"},
+                ],
+            },
+        },
+        "mutable": True,
     }
     assert received.headers["ttl"] == "5400"
     assert received.headers["urgency"] == "low"
@@ -125,7 +138,7 @@ def test_a_message_of_the_largest_size_fits_one_push(push_service, vapid, http):
     device = push_service.subscribe(vapid.public_key)
     largest = message_of_size(MAX_PAYLOAD)
     assert deliver(device, vapid, http, message=largest).outcome == DELIVERED
-    assert push_service.delivered(device)[0].message["body"] == largest.body
+    assert push_service.delivered(device)[0].notification["body"] == largest.body
 
 
 def test_a_message_too_large_is_refused_before_anything_is_sent(app, push_service, vapid, http):

@@ -451,8 +451,8 @@ def test_a_test_reminder_reaches_every_device_and_reports_each(app, phone, lapto
          "last_status": "delivered"},
     ]}
     [received] = phone.push_service.delivered(phone.browser)
-    assert received.message["title"] == "Reminders are on"
-    assert received.message["url"] == "/"
+    assert received.notification["title"] == "Reminders are on"
+    assert received.notification["navigate"] == "http://localhost/"  # the test client's site
     assert received.headers["urgency"] == "high"
     assert received.headers["ttl"] == "600"
     assert phone.push_service.refused == []

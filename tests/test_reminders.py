@@ -100,7 +100,7 @@ def sender_for(app):
     """What a worker sends with."""
     return {
         "vapid": VapidKey.from_config(app.config), "session": push_session(),
-        "secret": app.secret_key, "url": "/",
+        "secret": app.secret_key, "url": app.config["PUBLIC_URL"] + "/",
     }
 
 
@@ -119,8 +119,10 @@ def test_a_due_reminder_is_pushed_once_with_its_three_actions(app, member, push_
     claimed, _ = send_due(app, NOON)
     assert len(claimed) == 1
     [push] = push_service.delivered(device.browser)
-    message = push.message
-    assert [action["action"] for action in message["actions"]] == ["checkin", "done", "later"]
+    message = push.notification
+    assert [action["action"] for action in message["data"]["actions"]] == [
+        "checkin", "done", "later"
+    ]
     assert message["data"]["practice"] in {"breaths", "water"}
     assert message["data"]["later_url"] == f"/api/v1/reminders/{message['data']['delivery']}/later"
     assert 60 <= int(push.headers["ttl"]) <= 12 * 3600
@@ -146,7 +148,7 @@ def test_a_busy_device_gets_the_same_reminder_again_and_its_result_is_kept(
     with app.app_context():  # kept, not just held in the worker's session
         assert db.session.scalar(select(PushSubscription.last_status)) == "delivered"
     [push] = push_service.delivered(device.browser)
-    assert push.message["data"]["delivery"] == claimed[0]
+    assert push.notification["data"]["delivery"] == claimed[0]
     assert push.headers["urgency"] == "high"  # still for now
 
 
@@ -178,7 +180,7 @@ def test_a_claimed_reminder_whose_task_never_ran_is_sent_later_and_only_once(
         reminders.deliver(claimed, later, **sender)
         assert reminders.stalled(later + timedelta(minutes=5)) == []
     [push] = push_service.delivered(device.browser)
-    assert push.message["data"]["delivery"] == claimed[0]
+    assert push.notification["data"]["delivery"] == claimed[0]
 
 
 def test_a_reminder_that_missed_its_moment_is_not_sent_late(app, member, push_service):
@@ -260,7 +262,7 @@ def test_a_recent_checkin_skips_the_reminder(app, member, push_service):
 def test_later_sends_the_same_nudge_again_in_half_an_hour(app, member, push_service, monkeypatch):
     device = sign_up_for_reminders(app, member, push_service)
     send_due(app, NOON)
-    delivery_id = push_service.delivered(device.browser)[0].message["data"]["delivery"]
+    delivery_id = push_service.delivered(device.browser)[0].notification["data"]["delivery"]
     monkeypatch.setattr("webapp.reminders.pages.utcnow", lambda: NOON + timedelta(minutes=1))
     answer = member.client.post(
         f"/api/v1/reminders/{delivery_id}/later", headers={"X-CSRFToken": device.token}
@@ -271,13 +273,13 @@ def test_later_sends_the_same_nudge_again_in_half_an_hour(app, member, push_serv
     assert len(claimed) == 1
     pushes = push_service.delivered(device.browser)
     assert len(pushes) == 2
-    assert pushes[1].message["data"]["practice"] == pushes[0].message["data"]["practice"]
+    assert pushes[1].notification["data"]["practice"] == pushes[0].notification["data"]["practice"]
 
 
 def test_later_on_someone_elses_reminder_is_404(app, member, other_member, push_service):
     device = sign_up_for_reminders(app, member, push_service)
     send_due(app, NOON)
-    delivery_id = push_service.delivered(device.browser)[0].message["data"]["delivery"]
+    delivery_id = push_service.delivered(device.browser)[0].notification["data"]["delivery"]
     token = other_member.client.get("/api/v1/session").get_json()["csrf_token"]
     answer = other_member.client.post(
         f"/api/v1/reminders/{delivery_id}/later", headers={"X-CSRFToken": token}
@@ -321,7 +323,7 @@ def test_a_practice_marked_done_answers_its_reminder(app, member, push_service):
                              NOON - timedelta(minutes=5))
         db.session.commit()
     send_due(app, NOON)
-    delivery_id = push_service.delivered(device.browser)[0].message["data"]["delivery"]
+    delivery_id = push_service.delivered(device.browser)[0].notification["data"]["delivery"]
     with app.app_context():
         db.session.add(PracticeDone(
             id="6f1c1f3e-8a59-4d6e-9a55-1f0b5d9c7a10", user_id=settings.user_id,

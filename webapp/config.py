@@ -83,6 +83,9 @@ class Config:
         self.SIGNIN_RATE_LIMIT = env.get("TEND_SIGNIN_RATE_LIMIT", "10 per minute;50 per hour")
         self.REGISTER_RATE_LIMIT = env.get("TEND_REGISTER_RATE_LIMIT", "5 per minute;20 per hour")
         self.PASSKEY_RATE_LIMIT = env.get("TEND_PASSKEY_RATE_LIMIT", "20 per minute;100 per hour")
+        # The address people open Tend at. A reminder carries it, so that a phone that
+        # shows it without Tend's own code (Safari's declarative push) opens the right page.
+        self.PUBLIC_URL = env.get("TEND_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
         # The site passkeys belong to (a host name, e.g. tend.example.org) and the origin
         # browsers report (https://tend.example.org). Unset: taken from each request.
         self.WEBAUTHN_RP_ID = env.get("TEND_WEBAUTHN_RP_ID")

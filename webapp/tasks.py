@@ -43,7 +43,7 @@ def init_tasks(app):
         """One VAPID signer and one HTTP session per worker process, reused for every push."""
         if not sender:
             sender.update(vapid=VapidKey.from_config(app.config), session=push_session())
-        return sender | {"secret": app.secret_key, "url": "/"}
+        return sender | {"secret": app.secret_key, "url": app.config["PUBLIC_URL"] + "/"}
 
     @queue.periodic_task(crontab(minute="*"))
     def dispatch_reminders():
@@ -74,7 +74,9 @@ def init_tasks(app):
                 send_reminders(claimed)
             # The day before supervision: few people, sent here, each once.
             sender = sending()
-            reminders.remind_of_supervision(now, vapid=sender["vapid"], session=sender["session"])
+            reminders.remind_of_supervision(
+                now, vapid=sender["vapid"], session=sender["session"], url=sender["url"]
+            )
 
     # A failure (the database busy past its timeout, say) is tried again shortly; a
     # reminder already sent is never sent twice (see reminders.deliver).

@@ -234,7 +234,7 @@ def show_reminder(page, app, push_service, practices=("breaths",)):
     [push] = push_service.delivered(page.browser_subscription)
     deliver_push(page, json.dumps(push.message))
     [notification] = shown_notifications(page)
-    return notification, push.message
+    return notification, push.notification
 
 
 def click(page, notification, action):
@@ -352,15 +352,15 @@ def test_a_test_reminder_arrives_decrypted_and_shows_a_notification(
     expect(devices.locator(".devices li")).to_contain_text("Last reminder sent")
     expect(devices.locator(".test-results")).to_be_hidden()
     [push] = push_service.delivered(subscribed_phone.browser_subscription)
-    assert push.message["title"] == "Reminders are on"
+    assert push.notification["title"] == "Reminders are on"
 
     deliver_push(subscribed_phone, json.dumps(push.message))
     [notification] = shown_notifications(subscribed_phone)
-    assert notification["title"] == push.message["title"]
-    assert notification["body"] == push.message["body"]
-    assert notification["tag"] == push.message["tag"]
+    assert notification["title"] == push.notification["title"]
+    assert notification["body"] == push.notification["body"]
+    assert notification["tag"] == push.notification["tag"]
     assert notification["icon"].endswith("/static/icons/icon-192.png")
-    assert notification["data"]["url"] == push.message["url"]
+    assert notification["data"]["url"] == push.notification["navigate"]
 
 
 def test_a_busy_push_service_is_explained(subscribed_phone, push_service):
@@ -402,17 +402,35 @@ def test_a_push_that_cannot_be_read_still_shows_a_notification(subscribed_phone)
     assert notification["body"]
 
 
-def test_a_due_reminder_shows_with_its_buttons(subscribed_phone, app, push_service):
+def test_a_reminder_sent_before_the_declarative_format_still_shows(subscribed_phone):
+    # A push service keeps a reminder for up to 12 hours, across an upgrade of Tend.
+    turn_on(subscribed_phone)
+    deliver_push(subscribed_phone, json.dumps({
+        "title": "A breath between sessions", "body": "Three slow breaths?", "tag": "old",
+        "url": "/", "actions": [{"action": "later", "title": "Later"}], "data": {"delivery": 7},
+    }))
+    [notification] = shown_notifications(subscribed_phone)
+    assert (notification["title"], notification["tag"]) == ("A breath between sessions", "old")
+    assert notification["actions"] == [["later", "Later"]]
+    assert notification["data"] == {"delivery": 7, "url": "/"}
+
+
+def test_a_due_reminder_shows_with_its_buttons(subscribed_phone, app, push_service, live_server):
     turn_on(subscribed_phone)
     notification, message = show_reminder(subscribed_phone, app, push_service)
 
-    assert [action["action"] for action in message["actions"]] == ["checkin", "done", "later"]
+    buttons = [action["action"] for action in message["data"]["actions"]]
+    assert buttons == ["checkin", "done", "later"]
     assert (notification["title"], notification["body"]) == (message["title"], message["body"])
     assert notification["tag"] == f"tend-reminder-{message['data']['delivery']}"
     # Chromium has room for two buttons (Notification.maxActions); a tap on the
     # notification itself is "Check in", so that is the button left out.
     assert notification["actions"] == [["done", "Done"], ["later", "Later"]]
-    assert notification["data"] == message["data"] | {"url": "/"}
+    home = f"{live_server.url}/"
+    assert message["navigate"] == home
+    assert notification["data"] == {
+        key: value for key, value in message["data"].items() if key != "actions"
+    } | {"url": home}
     assert message["data"]["practice"] == "breaths"
 
 

@@ -100,7 +100,7 @@ def send_test():
     with push_session() as session:
         deliveries = send_all(
             subscriptions,
-            trial_reminder(url_for("checkins.home")),
+            trial_reminder(url_for("checkins.home", _external=True)),
             TRIAL_TTL,
             urgency=TRIAL_URGENCY,
             vapid=_vapid(),

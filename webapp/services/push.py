@@ -54,6 +54,8 @@ BACKOFF_FIRST = 60
 BACKOFF_MAX = 60 * 60
 
 DELIVERED, GONE, RETRY, FAILED = "delivered", "gone", "retry", "failed"
+# The notification buttons that only open the app (the others need the service worker).
+OPENS_THE_APP = frozenset({"checkin"})
 APPLE_HOSTS = frozenset({"web.push.apple.com"})
 
 
@@ -74,7 +76,16 @@ class Action(NamedTuple):
 
 @dataclass(frozen=True)
 class Message:
-    """What a notification shows and where a tap leads, as the service worker reads it."""
+    """What a notification shows and where a tap leads (`url`, a full address on the site).
+
+    It travels as a declarative push message (RFC 8030's number as its mark): a phone
+    that knows the format (Safari 18.4 and later) can show it with no code of the site's
+    at all, so it still shows when the service worker cannot run; "mutable" lets the
+    worker show its own instead, as every other browser does with what it reads here.
+    Only a button that simply opens a page can work without the worker, so the
+    declared buttons are those that lead to `url`; the worker reads all of them, with
+    their data, from `data`.
+    """
 
     title: str
     body: str
@@ -85,13 +96,26 @@ class Message:
 
     def payload(self):
         """The message as compact UTF-8 JSON; PayloadTooLarge if a push cannot carry it."""
+        if urlsplit(self.url).scheme not in ("https", "http"):
+            raise ValueError(f"A notification leads to a full address, not {self.url!r}.")
         content = {
-            "title": self.title,
-            "body": self.body,
-            "tag": self.tag,
-            "url": self.url,
-            "actions": [action._asdict() for action in self.actions],
-            "data": self.data,
+            "web_push": 8030,
+            "notification": {
+                "title": self.title,
+                "body": self.body,
+                "tag": self.tag,
+                "lang": "en",
+                "navigate": self.url,
+                "actions": [
+                    {**action._asdict(), "navigate": self.url}
+                    for action in self.actions if action.action in OPENS_THE_APP
+                ],
+                "data": {
+                    **self.data, "url": self.url,
+                    "actions": [action._asdict() for action in self.actions],
+                },
+            },
+            "mutable": True,
         }
         encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
         if len(encoded) > MAX_PAYLOAD:

@@ -6,6 +6,7 @@ Any number of dispatchers may run at once: a slot becomes a `ReminderDelivery` r
 (user, slot) key is unique, and only the dispatcher whose insert succeeded sends it.
 """
 from datetime import datetime, time, timedelta
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, update
@@ -528,8 +529,9 @@ def claim_supervision_reminders(now):
     return [(user_id, slot_day + timedelta(days=1)) for user_id, slot_day in claimed]
 
 
-def remind_of_supervision(now, *, vapid, session):
-    """Send the reminders before supervision that fell due: each once, to every device."""
+def remind_of_supervision(now, *, vapid, session, url):
+    """Send the reminders before supervision that fell due: each once, to every device.
+    `url` is the site's home address."""
     outcomes = []
     for user_id, day in claim_supervision_reminders(now):
         user = db.session.get(User, user_id)
@@ -537,7 +539,7 @@ def remind_of_supervision(now, *, vapid, session):
         until = datetime.combine(day, time.min, tzinfo=ZoneInfo(user.timezone))
         ttl = max(int((until - now).total_seconds()), 60)
         results = send_each(
-            subscriptions, supervision_message(notes_to_bring(user), day), ttl, "normal",
+            subscriptions, supervision_message(notes_to_bring(user), day, url), ttl, "normal",
             vapid=vapid, session=session,
         )
         outcomes += zip(subscriptions, results, strict=True)
@@ -545,8 +547,9 @@ def remind_of_supervision(now, *, vapid, session):
     db.session.commit()
 
 
-def supervision_message(count, day):
-    """The notification the day before supervision: how many notes there are to bring."""
+def supervision_message(count, day, home_url):
+    """The notification the day before supervision: how many notes there are to bring.
+    A tap opens the list, on the site whose home is `home_url`."""
     if count == 0:
         title = "Supervision tomorrow"
         body = "Nothing on your list yet: anything from the week to add?"
@@ -554,4 +557,4 @@ def supervision_message(count, day):
         title = f"Supervision tomorrow: {count} {'note' if count == 1 else 'notes'} to bring"
         body = "Your list is ready to look over."
     return Message(title=title, body=body, tag=f"tend-supervision-{day.isoformat()}",
-                   url=SUPERVISION_URL)
+                   url=urljoin(home_url, SUPERVISION_URL))
