@@ -1,10 +1,11 @@
 """Reminders from plan to push: the settings page, claiming each slot exactly once (also
 with dispatchers racing), sending through the fake push service, 'Later', and back-off."""
+import re
 import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tests.push_service import Answer
 from tests.test_push_api import Phone
@@ -18,7 +19,8 @@ from webapp.models import (
     User,
 )
 from webapp.services import reminders
-from webapp.services.push import VapidKey, push_session
+from webapp.services.clock import utcnow
+from webapp.services.push import RETRY, Delivery, VapidKey, push_session, record_deliveries
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -344,3 +346,68 @@ def test_settings_times_are_kept_as_wall_times(app, member):
         assert time(7, 5) in reminders.plan_for(
             db.session.scalar(select(ReminderSettings)), "UTC"
         ).times
+
+
+# Reminders that may not be reaching the person --------------------------------------------
+
+
+def notice_on_check_in(member):
+    """The check-in page's word about reminders: None when there is none, "" when it is
+    there but hidden (this phone's own check may still show it), else what it says."""
+    page = member.client.get("/").get_data(as_text=True)
+    found = re.search(r'<p [^>]*id="reminders-off"[^>]*>(.*?)</p>', page, re.S)
+    if found is None:
+        return None
+    return "" if " hidden>" in found.group(0).split("\n")[0] else " ".join(found.group(1).split())
+
+
+def test_reminders_that_stop_reaching_any_device_are_named_on_the_check_in_page(
+    app, member, push_service
+):
+    assert notice_on_check_in(member) is None  # reminders off: nothing to say
+    sign_up_for_reminders(app, member, push_service)
+    assert notice_on_check_in(member) == ""  # on, and nothing wrong yet
+    claimed, _ = send_due(app, NOON)
+    now = utcnow()
+    with app.app_context():
+        device = db.session.scalar(select(PushSubscription))
+        assert now - timedelta(minutes=1) < device.last_delivered_at <= now
+        # Reminders have gone out for four days; the last that reached a device, four
+        # days ago.
+        first = db.session.get(ReminderDelivery, claimed[0])
+        first.sent_at = device.last_delivered_at = now - timedelta(days=4)
+        db.session.add(ReminderDelivery(
+            user_id=first.user_id, slot_key="fixed_times:yesterday", due_at=now - timedelta(days=1),
+            slot_day=(now - timedelta(days=1)).date(), slot_sequence=1, status="sent",
+            sent_at=now - timedelta(days=1), practice="water",
+        ))
+        db.session.commit()
+    unheard = notice_on_check_in(member)
+    assert "none has reached your phone in three days" in unheard
+    assert "Check reminders" in unheard
+
+    with app.app_context():  # one got through since
+        db.session.scalar(select(PushSubscription)).last_delivered_at = now - timedelta(days=1)
+        db.session.commit()
+    assert notice_on_check_in(member) == ""
+
+    with app.app_context():  # its push service forgot the phone (410): it was deleted
+        db.session.execute(delete(PushSubscription))
+        db.session.commit()
+    assert "no phone is set to get them" in notice_on_check_in(member)
+
+
+def test_a_failed_push_keeps_the_time_one_last_got_through(app, member, push_service):
+    sign_up_for_reminders(app, member, push_service)
+    send_due(app, NOON)
+    with app.app_context():
+        reached = db.session.scalar(select(PushSubscription.last_delivered_at))
+        assert reached is not None
+    with app.app_context():
+        subscription = db.session.scalar(select(PushSubscription))
+        record_deliveries([(subscription, Delivery(RETRY, 500, 60))])
+        db.session.commit()
+        stored = db.session.execute(
+            select(PushSubscription.last_status, PushSubscription.last_delivered_at)
+        ).one()
+        assert tuple(stored) == ("failed: 500", reached)

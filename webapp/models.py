@@ -128,7 +128,8 @@ class PushSubscription(db.Model):
     """A device that receives reminders: the browser's push subscription, owned by a user.
 
     `last_used_at` is when the device last sent its subscription (the page re-sends it
-    on every load); `last_status` and `last_attempt_at` describe the latest push to it.
+    on every load); `last_status` and `last_attempt_at` describe the latest push to it,
+    and `last_delivered_at` is when one last reached it.
     """
 
     __tablename__ = "push_subscriptions"
@@ -144,6 +145,7 @@ class PushSubscription(db.Model):
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_status: Mapped[str | None] = mapped_column(String(40))
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RemovedDevice(db.Model):

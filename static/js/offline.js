@@ -99,6 +99,8 @@
     }
     const adopted = document.adoptNode(content);
     document.getElementById("page-content").replaceWith(adopted);
+    const notices = fresh.getElementById("notices");
+    if (notices) document.getElementById("notices").replaceWith(document.adoptNode(notices));
     document.body.setAttribute("hx-headers", fresh.body.getAttribute("hx-headers") || "{}");
     document.title = fresh.title;
     delete document.body.dataset.keptAt;
@@ -352,15 +354,32 @@
 
   // A phone that gets reminders re-sends its subscription on every page (browsers do not
   // reliably say when it changes); the script that does it is fetched only on such a phone.
+  // One that got them and now cannot says so, where the page has room for it.
   async function loadReminders() {
-    if (!navigator.onLine || document.getElementById("reminder-devices")) return;
-    if (!("PushManager" in window) || Notification.permission !== "granted") return;
-    const registration = await navigator.serviceWorker.ready;
-    if (!(await registration.pushManager.getSubscription())) return;
+    if (document.getElementById("reminder-devices")) return;
+    if (!(await thisPhonesSubscription())) return remindersMayBeOff();
+    if (!navigator.onLine) return;
     const script = element("script", "");
     script.src = status.dataset.remindersScript;
     script.dataset.subscriptionsUrl = status.dataset.subscriptionsUrl;
     document.head.append(script);
+  }
+
+  async function thisPhonesSubscription() {
+    if (!("PushManager" in window) || Notification.permission !== "granted") return null;
+    const registration = await navigator.serviceWorker.ready;
+    return registration.pushManager.getSubscription();
+  }
+
+  // Reminders are on for the person (the notice is on the page), this phone got them
+  // (reminders.js remembers), and now it cannot: its notifications were turned off in
+  // the phone's settings, or the browser dropped its subscription.
+  function remindersMayBeOff() {
+    const notice = document.getElementById("reminders-off");
+    if (!notice || localStorage.getItem(`tend-reminders:${user}`) !== "this phone") return;
+    notice.querySelector("[data-reason]").textContent =
+      "Reminders may be off on this phone: it no longer lets Tend show them.";
+    notice.hidden = false;
   }
 
   // Small helpers ------------------------------------------------------------------------

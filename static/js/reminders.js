@@ -58,6 +58,7 @@
     try {
       const subscription = await currentSubscription();
       if (subscription) thisDevice = (await save(subscription)).id;
+      if (thisDevice) remember(true);
     } catch (error) {
       // 410: the person removed this phone from another device, so it lets go of its
       // subscription too. Offline, or the server away: the next page load tries again.
@@ -83,6 +84,7 @@
       applicationServerKey: keyBytes(key),
     });
     thisDevice = (await save(subscription, true)).id;
+    remember(true);
     showState("on");
     tell("Send yourself a test reminder to see how one will look.");
     await refreshDevices();
@@ -162,7 +164,16 @@
     const subscription = await currentSubscription();
     if (subscription) await subscription.unsubscribe();
     thisDevice = null;
+    remember(false);
     if (box) showState(await phoneState());
+  }
+
+  // That this phone gets the person's reminders, so that a page can say when it stops
+  // (offline.js): notifications turned off in the phone's settings, say.
+  function remember(gets) {
+    const key = `tend-reminders:${user}`;
+    if (gets) localStorage.setItem(key, "this phone");
+    else localStorage.removeItem(key);
   }
 
   // The page is given the address of device 0; a device's own has its id in the 0's place.

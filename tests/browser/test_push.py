@@ -27,6 +27,7 @@ evaluation. (Headless Chromium has only popups, no notification centre: it also 
 notification about 25 s after showing it, so a test reads it soon after.)
 """
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -527,3 +528,20 @@ def test_later_brings_the_reminder_back_in_half_an_hour(subscribed_phone, app, p
         assert again.status == "snoozed" and again.practice == "breaths"
         expected = utcnow() + timedelta(minutes=30)
         assert expected - timedelta(minutes=1) <= again.due_at <= expected
+
+
+def test_a_phone_that_no_longer_lets_tend_notify_says_reminders_may_be_off(subscribed_phone):
+    turn_on(subscribed_phone)
+    plan_reminders(subscribed_phone)
+    notice = subscribed_phone.locator("#reminders-off")
+    subscribed_phone.goto("/")
+    # This phone still gets them: its page went on to load what re-sends its subscription.
+    expect(subscribed_phone.locator("script[src$='js/reminders.js']")).to_be_attached()
+    expect(notice).to_be_hidden()
+
+    subscribed_phone.context.clear_permissions()  # turned off in the phone's settings
+    subscribed_phone.goto("/")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Reminders may be off on this phone")
+    notice.get_by_role("link", name="Check reminders").tap()
+    expect(subscribed_phone).to_have_url(re.compile(r"/reminders$"))

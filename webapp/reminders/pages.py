@@ -40,6 +40,13 @@ def quieter_notice():
     return reminders.tell_if_quieter(current_user, utcnow())
 
 
+@bp.app_template_global()
+def reminders_standing():
+    """For the check-in page: (whether the person has reminders on, why they may not be
+    reaching them or None)."""
+    return reminders.standing(current_user, utcnow())
+
+
 @bp.post("/api/v1/reminders/<int:delivery_id>/later")
 @signed_in_write
 def later(delivery_id):

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 from pywebpush import WebPusher
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, case, delete, update
 
 from webapp.extensions import db
 from webapp.models import PushSubscription
@@ -424,7 +424,13 @@ def record_deliveries(outcomes):
         db.session.execute(
             update(table)
             .where(table.c.endpoint == bindparam("at"))
-            .values(last_status=bindparam("status"), last_attempt_at=bindparam("when")),
+            .values(
+                last_status=bindparam("status"), last_attempt_at=bindparam("when"),
+                last_delivered_at=case(
+                    (bindparam("status") == DELIVERED, bindparam("when")),
+                    else_=table.c.last_delivered_at,
+                ),
+            ),
             kept,
         )
 

@@ -40,6 +40,10 @@ STALLED = timedelta(minutes=2)
 ACTIONS = (Action("checkin", "Check in"), Action("done", "Done"), Action("later", "Later"))
 # A reminder still unseen when the next is due has missed its moment.
 LONGEST_TTL = timedelta(hours=12)
+# Reminders going out this long with none reaching any device: something is wrong there.
+UNHEARD_FOR = timedelta(days=3)
+# Why reminders may not be reaching a person (see standing).
+NO_DEVICE, NOT_REACHING = "no_device", "not_reaching"
 # A reminder is for now: Android holds back pushes below "high" while the phone dozes,
 # sometimes until the moment has passed. (The note about tomorrow's supervision can wait.)
 DUE_URGENCY = "high"
@@ -108,6 +112,39 @@ def tell_if_quieter(user, now):
     settings.backoff_told = True
     db.session.commit()
     return True
+
+
+def standing(user, now):
+    """(Whether the person has reminders on, why they may not be reaching them or None).
+
+    NO_DEVICE: no device is left to send them to (its push service forgot it, or it was
+    removed). NOT_REACHING: they have been going out for UNHEARD_FOR, and none has
+    reached a device in that time.
+    """
+    settings = db.session.get(ReminderSettings, user.id)
+    if settings is None or not settings.enabled:
+        return False, None
+    return True, _why_unheard(user, now)
+
+
+def _why_unheard(user, now):
+    devices = db.session.execute(
+        select(func.count(), func.max(PushSubscription.last_delivered_at))
+        .where(PushSubscription.user_id == user.id)
+    ).one()
+    if devices[0] == 0:
+        return NO_DEVICE
+    since = now - UNHEARD_FOR
+    if devices[1] is not None and devices[1] > since:
+        return None
+    sent = select(ReminderDelivery.id).where(
+        ReminderDelivery.user_id == user.id, ReminderDelivery.status == "sent"
+    )
+    going_that_long = db.session.scalar(
+        select(sent.where(ReminderDelivery.sent_at <= since).exists())
+    )
+    going_still = db.session.scalar(select(sent.where(ReminderDelivery.sent_at > since).exists()))
+    return NOT_REACHING if going_that_long and going_still else None
 
 
 def save_plan(user, data, now):
