@@ -228,6 +228,7 @@ def test_each_dispatch_books_the_next_on_the_start_of_the_next_minute_once(
     moment = (datetime.now(UTC) + timedelta(days=1)).replace(second=41, microsecond=5)
     monkeypatch.setattr(webapp.tasks, "utcnow", lambda: moment)
     tasks = app.extensions["tend_tasks"]
+    tasks["queue"].flush()  # what earlier tests' dispatches booked (one queue per process)
     tasks["dispatch"]()
     tasks["dispatch"]()  # a second worker, or Huey's tick: no second booking
     [booked] = tasks["queue"].scheduled()
