@@ -58,6 +58,7 @@ def test_the_plan_is_saved_and_the_next_reminder_named(member):
         ({"mode": "between_sessions", "first_session": "17:00", "last_session_end": "09:00"},
          "The last session ends after the first begins."),
         ({"quiet_start": "21:00"}, "Give both ends of the quiet hours, or neither."),
+        ({"quiet_start": "21:00", "quiet_end": "21:00"}, "Quiet hours end at another time"),
         ({"daily_cap": "0"}, "Between 1 and 24 a day, or leave it empty."),
         ({"daily_cap": "many"}, "Not a valid integer."),
         ({"skip_if_checked_in_minutes": "999"}, "Between 1 and 240 minutes"),
@@ -73,6 +74,65 @@ def test_bad_plans_are_explained_next_to_the_field_and_nothing_saved(member, fie
     with member.client.application.app_context():
         stored = db.session.scalar(select(ReminderSettings))
         assert stored is None or not stored.enabled
+
+
+# A Monday morning, before the working day.
+MONDAY_MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def preview_line(html):
+    """The words of the plan's preview line."""
+    found = re.search(r'id="plan-preview"[^>]*>(.*?)</p>', html, re.S) or re.search(
+        r"\A(.*)\Z", html, re.S)
+    return " ".join(found.group(1).split())
+
+
+def test_a_newcomer_finds_a_working_plan_ready_and_sees_when_it_would_nudge(
+    member, monkeypatch
+):
+    monkeypatch.setattr("webapp.reminders.pages.utcnow", lambda: MONDAY_MORNING)
+    page = member.client.get("/reminders").get_data(as_text=True)
+    for name, value in [("first_session", "09:00"), ("last_session_end", "17:00"),
+                        ("session_minutes", "50"), ("gap_minutes", "10"),
+                        ("quiet_start", "21:00"), ("quiet_end", "07:00"), ("daily_cap", "6")]:
+        assert re.search(rf'name="{name}" value="{value}"', page), name
+    assert re.search(r'value="between_sessions" checked', page)
+    assert [day for day in range(7) if re.search(rf'value="{day}" checked', page)] == [
+        0, 1, 2, 3, 4
+    ]
+    # Without JavaScript every way's times show (the script hides the others).
+    assert page.count("data-mode=") == 3 and "<fieldset data-mode" in page
+    assert " hidden" not in re.search(r'<fieldset data-mode="fixed_times"[^>]*>', page).group(0)
+    assert preview_line(page) == (
+        "Next reminders: Monday 23 November, 9:50 AM, 10:50 AM, 11:50 AM …"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "line"),
+    [
+        ({}, "Next reminders: Monday 23 November, 9:00 AM, 1:30 PM, Tuesday 24 November,"
+             " 9:00 AM …"),
+        ({"times": "7:30, 22:00", "quiet_start": "21:00", "quiet_end": "07:00"},
+         # 22:00 falls in the quiet hours: it waits until they end.
+         "Next reminders: Tuesday 24 November, 7:00 AM, 7:30 AM, Wednesday 25 November,"
+         " 7:00 AM …"),
+        ({"mode": "between_sessions", "first_session": "09:00", "last_session_end": "17:00",
+          "daily_cap": "2"},
+         "Next reminders: Monday 23 November, 9:50 AM, 10:50 AM, Tuesday 24 November,"
+         " 9:50 AM …"),
+        ({"times": ""}, "Fill in the times above to see when reminders would come."),
+        ({"workdays": []}, "This plan brings no reminders in the next two weeks."),
+    ],
+)
+def test_the_preview_follows_the_form_as_it_changes(member, monkeypatch, fields, line):
+    monkeypatch.setattr("webapp.reminders.pages.utcnow", lambda: MONDAY_MORNING)
+    response = member.post("/reminders/preview", form(**fields), htmx=True)
+    assert response.status_code == 200
+    assert preview_line(response.get_data(as_text=True)) == line
+    with member.client.application.app_context():  # a preview stores nothing
+        assert db.session.scalar(select(func.count()).select_from(ReminderSettings)) <= 1
+        assert not db.session.scalar(select(ReminderSettings.enabled))
 
 
 def test_the_page_needs_a_sign_in(client):

@@ -1094,6 +1094,8 @@ class ReminderSettingsSchema(FormSchema):
                    if not data.get(name)}
         if bool(data.get("quiet_start")) != bool(data.get("quiet_end")):
             missing["quiet_end"] = ["Give both ends of the quiet hours, or neither."]
+        elif data.get("quiet_start") and data["quiet_start"] == data["quiet_end"]:
+            missing["quiet_end"] = ["Quiet hours end at another time than they start."]
         if missing:
             raise ValidationError(missing)
         if mode == "between_sessions" and data["first_session"] >= data["last_session_end"]:

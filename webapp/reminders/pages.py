@@ -31,7 +31,22 @@ def settings():
     return render_template(
         "reminders/settings.html", settings=stored, errors=errors, submitted=_form(),
         saved=request.method == "POST" and not errors, MODES=REMINDER_MODES, WEEKDAYS=WEEKDAYS,
+        upcoming=None if errors else reminders.upcoming(stored, current_user, utcnow()),
     ), status
+
+
+@bp.post("/reminders/preview")
+@login_required
+def preview():
+    """The line under the plan that says when its next reminders would come, drawn
+    again as the person changes the form (htmx); none while the form is not a plan."""
+    try:
+        with validating_for(current_user):
+            plan = ReminderSettingsSchema().load(_form())
+    except ValidationError:
+        return render_template("reminders/_preview.html", upcoming=None)
+    upcoming = reminders.preview(current_user, plan, utcnow())
+    return render_template("reminders/_preview.html", upcoming=upcoming)
 
 
 @bp.app_template_global()

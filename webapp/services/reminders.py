@@ -49,11 +49,21 @@ NO_DEVICE, NOT_REACHING = "no_device", "not_reaching"
 DUE_URGENCY = "high"
 
 
+# What the reminders page offers a newcomer: a working day of 50-minute sessions, quiet
+# evenings and nights, and a few nudges a day at most.
+FIRST_PLAN = {
+    "mode": "between_sessions", "workdays": "0,1,2,3,4", "first_session": time(9, 0),
+    "session_minutes": 50, "gap_minutes": 10, "last_session_end": time(17, 0),
+    "quiet_start": time(21, 0), "quiet_end": time(7, 0), "daily_cap": 6,
+}
+PREVIEW_COUNT = 3
+
+
 def settings_for(user):
-    """The user's reminder settings, created (off) on first use."""
+    """The user's reminder settings, created (off, with FIRST_PLAN) on first use."""
     settings = db.session.get(ReminderSettings, user.id)
     if settings is None:
-        settings = ReminderSettings(user_id=user.id)
+        settings = ReminderSettings(user_id=user.id, **FIRST_PLAN)
         db.session.add(settings)
         db.session.flush()
     return settings
@@ -148,18 +158,40 @@ def _why_unheard(user, now):
 
 
 def save_plan(user, data, now):
-    """Store a plan as ReminderSettingsSchema loaded it (lists as comma-separated text)
-    and point it at its next slot."""
+    """Store a plan as ReminderSettingsSchema loaded it and point it at its next slot."""
     settings = settings_for(user)
+    _write_plan(settings, data)
+    reschedule(settings, user, now)
+    db.session.commit()
+    return settings
+
+
+def upcoming(settings, user, now):
+    """The next few reminders (Slots) the stored plan brings, whether or not it is on;
+    None when it is not a whole plan yet."""
+    try:
+        plan = plan_for(settings, user.timezone)
+    except ValueError:  # a mode without its times, say
+        return None
+    return schedule.upcoming(plan, now, PREVIEW_COUNT)
+
+
+def preview(user, data, now):
+    """The next few reminders (Slots) a plan as ReminderSettingsSchema loaded it would
+    bring, whether or not it is on; nothing is stored."""
+    settings = ReminderSettings(user_id=user.id)  # never added to the session
+    _write_plan(settings, data)
+    return schedule.upcoming(plan_for(settings, user.timezone), now, PREVIEW_COUNT)
+
+
+def _write_plan(settings, data):
+    """Loaded plan fields onto settings (lists as comma-separated text)."""
     for name, value in data.items():
         if name == "times":
             value = ",".join(moment.strftime("%H:%M") for moment in value or ())
         elif isinstance(value, list | tuple | set | frozenset):
             value = ",".join(str(item) for item in value)
         setattr(settings, name, value)
-    reschedule(settings, user, now)
-    db.session.commit()
-    return settings
 
 
 def reschedule(settings, user, now):

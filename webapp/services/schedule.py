@@ -268,6 +268,18 @@ def next_slot(plan, after, state):
     return None
 
 
+def upcoming(plan, after, count, state=ReminderState()):
+    """The next `count` reminders after `after` (fewer if the plan has fewer), as the
+    plan stands and counting each day's cap: what a preview of a plan shows."""
+    slots = []
+    while len(slots) < count and (slot := next_slot(plan, after, state)) is not None:
+        slots.append(slot)
+        day = slot.due.astimezone(plan.zone).date()
+        state = replace(state, today=day, sent_today=sent_on(state, day) + 1)
+        after = slot.due
+    return slots
+
+
 def checked_in_recently(plan, state, now):
     """True when the user checked in within the plan's skip window before `now`."""
     minutes = plan.skip_if_checked_in_minutes
