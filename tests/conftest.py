@@ -186,6 +186,26 @@ def _closing(app):
     return wsgi
 
 
+def race(work, count=4, timeout=30):
+    """Run `work` in `count` threads released at the same moment; what they raised."""
+    errors = []
+    start = threading.Barrier(count)
+
+    def racer():
+        try:
+            start.wait()
+            work()
+        except Exception as error:  # reported to the caller
+            errors.append(error)
+
+    threads = [threading.Thread(target=racer) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return errors
+
+
 class LiveServer:
     """The app served over real HTTP on 127.0.0.1 from a background thread."""
 

@@ -10,6 +10,9 @@ from tests.conftest import PASSWORD, Session
 from webapp.extensions import db
 from webapp.models import (
     Break,
+    CalendarBlock,
+    CalendarDayOff,
+    CalendarFeed,
     CareSettings,
     Passkey,
     Practice,
@@ -111,6 +114,9 @@ def fill_account(app, email):
             CareSettings(user_id=user.id, supervision_on=date(2026, 12, 3)),
             Passkey(user_id=user.id, credential_id=f"key-{email}", public_key=b"\0",
                     name="Phone"),
+            CalendarFeed(user_id=user.id, address="https://calendar.example/secret.ics"),
+            CalendarBlock(user_id=user.id, starts_at=now, ends_at=now),
+            CalendarDayOff(user_id=user.id, day=date(2026, 12, 24)),
         ])
         db.session.commit()
         return user.id, user_tag(user, app.secret_key)

@@ -1,12 +1,12 @@
 """Reminders from plan to push: the settings page, claiming each slot exactly once (also
 with dispatchers racing), sending through the fake push service, 'Later', and back-off."""
 import re
-import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select
 
+from tests.conftest import race
 from tests.push_service import Answer
 from tests.test_push_api import Phone
 from webapp.extensions import db
@@ -257,23 +257,13 @@ def test_a_reminder_that_missed_its_moment_is_not_sent_late(app, member, push_se
 
 def test_racing_dispatchers_claim_each_slot_once(app, member, push_service):
     sign_up_for_reminders(app, member, push_service)
-    claimed, errors = [], []
-    start = threading.Barrier(4)
+    claimed = []
 
     def dispatcher():
         with app.app_context():
-            try:
-                start.wait()
-                claimed.extend(reminders.claim_due(NOON))
-            except Exception as error:  # reported below
-                errors.append(error)
+            claimed.extend(reminders.claim_due(NOON))
 
-    threads = [threading.Thread(target=dispatcher) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    assert race(dispatcher) == []
     assert len(claimed) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ReminderDelivery)) == 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.conftest import race
 from webapp.extensions import db
 from webapp.models import CheckIn, User
 from webapp.services.accounts import register_user
@@ -229,23 +230,12 @@ def test_changes_since_pages_through_a_users_changes_in_order(users):
 
 def run_at_once(app, user_id, work, count):
     """Run `work(user)` on `count` threads at once, each with its own session."""
-    errors = []
-    start = threading.Barrier(count)
 
     def device():
         with app.app_context():
-            try:
-                start.wait()
-                work(db.session.get(User, user_id))
-            except Exception as error:  # reported below, with the thread's traceback lost
-                errors.append(error)
+            work(db.session.get(User, user_id))
 
-    threads = [threading.Thread(target=device) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert race(device, count, timeout=60) == []
 
 
 def test_batches_from_many_devices_at_once_number_changes_once_each(app, users):

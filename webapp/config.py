@@ -86,6 +86,9 @@ class Config:
         # The address people open Tend at. A reminder carries it, so that a phone that
         # shows it without Tend's own code (Safari's declarative push) opens the right page.
         self.PUBLIC_URL = env.get("TEND_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+        # Calendar feed addresses over plain http and on this machine: only for local
+        # development and tests (services.calendar; public https addresses otherwise).
+        self.CALENDAR_ALLOW_LOCAL = _flag("TEND_CALENDAR_ALLOW_LOCAL", False)
         # The site passkeys belong to (a host name, e.g. tend.example.org) and the origin
         # browsers report (https://tend.example.org). Unset: taken from each request.
         self.WEBAUTHN_RP_ID = env.get("TEND_WEBAUTHN_RP_ID")
@@ -190,6 +193,7 @@ class TestConfig(Config):
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024
         self.PUSH_ALLOW_HTTP = True  # the fake push service listens on http://127.0.0.1
+        self.CALENDAR_ALLOW_LOCAL = True  # so do the tests' calendar feeds
         self.TASKS_IMMEDIATE = True
         # A busy test machine may take longer than a phone's window to answer; the tests
         # of bad networks set the window back to the default.

@@ -199,6 +199,53 @@ class ReminderSettings(db.Model):
     ignored_in_a_row: Mapped[int] = mapped_column(default=0)
     backoff_day: Mapped[date | None] = mapped_column(Date)
     backoff_told: Mapped[bool] = mapped_column(default=False)
+    # Between sessions from the person's calendar (CalendarFeed), when it reads well.
+    use_calendar: Mapped[bool] = mapped_column(default=False)
+
+
+class CalendarFeed(db.Model):
+    """Where a person's calendar comes from: a file they uploaded, or the secret address
+    of its feed, which the worker fetches again (with its ETag and Last-Modified).
+
+    Of the calendar itself only busy blocks and days off are kept (CalendarBlock,
+    CalendarDayOff). `problem` is what went wrong with the last fetch, in words for the
+    person, kept until a fetch goes well; meanwhile reminders follow the manual plan.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str | None] = mapped_column(String(2048))  # None: an uploaded file
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last good read
+    tried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    problem: Mapped[str | None] = mapped_column(String(200))
+
+
+class CalendarBlock(db.Model):
+    """A time the person's calendar says they are busy: its start and end, nothing else."""
+
+    __tablename__ = "calendar_blocks"
+    __table_args__ = (Index("ix_calendar_blocks_user", "user_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarDayOff(db.Model):
+    """A local day the person's calendar says they are away (out of office)."""
+
+    __tablename__ = "calendar_days_off"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
 class ReminderDelivery(db.Model):

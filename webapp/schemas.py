@@ -1063,6 +1063,7 @@ class ReminderSettingsSchema(FormSchema):
         load_default=10, validate=validate.Range(0, 240, error="Between 0 and 240 minutes.")
     )
     last_session_end = fields.Time(allow_none=True, load_default=None)
+    use_calendar = fields.Boolean(load_default=False)
     times = ClockTimes(allow_none=True, load_default=None)
     end_of_day = fields.Time(allow_none=True, load_default=None)
     practices = fields.List(

@@ -1,4 +1,5 @@
-"""Background jobs on Huey: the reminder dispatcher (every minute) and the sending tasks.
+"""Background jobs on Huey: the reminder dispatcher (every minute), the sending tasks,
+and reading people's calendar feeds (every half hour each).
 
 The queue lives in SQLite under instance/ by default, and in Redis when REDIS_URL is
 set. Any number of worker processes may run, on any number of machines with Redis:
@@ -18,7 +19,8 @@ from datetime import timedelta
 
 from huey import RedisHuey, SqliteHuey, crontab
 
-from webapp.services import reminders
+from webapp.extensions import db
+from webapp.services import calendar_feeds, reminders
 from webapp.services.clock import utcnow
 from webapp.services.push import VapidKey, push_session
 
@@ -96,8 +98,26 @@ def init_tasks(app):
         if delay is not None and attempt < 5:
             send_again.schedule((delivery_id, subscription_id, attempt + 1), delay=delay)
 
+    @queue.task(retries=1, retry_delay=60)
+    def read_calendar(user_id):
+        """Read a person's calendar feed (just given, or due again) and replan."""
+        with app.app_context():
+            now = utcnow()
+            allow_local = app.config["CALENDAR_ALLOW_LOCAL"]
+            if calendar_feeds.refresh(user_id, now, allow_local=allow_local):
+                reminders.replan(user_id, now)
+            db.session.commit()
+
+    @queue.periodic_task(crontab(minute="*/15"))
+    def read_calendars():
+        """Queue a read of every calendar feed not read for a while."""
+        with app.app_context():
+            due = calendar_feeds.feeds_to_refresh(utcnow())
+        for user_id in due:
+            read_calendar(user_id)
+
     app.extensions["tend_tasks"] = {
         "queue": queue, "dispatch": dispatch_reminders, "on_the_minute": dispatch_on_the_minute,
-        "send": send_reminders,
+        "send": send_reminders, "read_calendar": read_calendar, "read_calendars": read_calendars,
     }
     return queue

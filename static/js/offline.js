@@ -261,6 +261,7 @@
     }
     const safety = card.querySelector("input[type=checkbox][name=safety_session]");
     if (safety && "safety_session" in entry) safety.checked = Boolean(entry.safety_session);
+    showAfterSafety(card);
     for (const name of ["lean_personal", "lean_client", "lean_community", "practice"]) {
       card.querySelectorAll(`input[type=radio][name=${name}]`).forEach((radio) => {
         radio.checked = String(entry[name]) === radio.value;
@@ -268,6 +269,14 @@
     }
     const note = card.querySelector("input[name=note]");
     if (note && entry.note != null) note.value = entry.note;
+  }
+
+  // The word and the debrief offered after a safety session show while the switch is on,
+  // as the server draws them (templates/checkins/_safety.html).
+  function showAfterSafety(card) {
+    const after = card && card.querySelector(".after-safety");
+    const safety = card && card.querySelector("input[type=checkbox][name=safety_session]");
+    if (after && safety) after.hidden = !safety.checked;
   }
 
   // A part saved on the phone no longer has the problems the server last pointed out
@@ -299,6 +308,7 @@
       mark.dataset.queuedVersion = version;
       mark.dataset.savedText = "Saved";
       foot.prepend(mark);
+      if (part === "safety") showAfterSafety(form.closest("#checkin"));
     }
     if (part === "create" || part === "tank" || part === "restore") {
       const record = await ask({ type: "entry", id });

@@ -20,6 +20,7 @@ from tests.browser.people import (
     has_focus,
     lean_step,
     phone_page,
+    ready,
     register,
     saving,
     settled,
@@ -31,6 +32,7 @@ from tests.browser.people import (
     tap_share,
     the_checkin,
 )
+from tests.browser.test_offline import controlled, kept_pages
 from webapp.services.checkins import day_label
 
 pytestmark = pytest.mark.browser
@@ -338,3 +340,55 @@ def test_the_card_works_without_javascript(browser, live_server, app):
         expect(page.locator("#practice-water")).to_be_checked()
     row = the_checkin(app)
     assert (row.tank, row.practice) == (2, "water")
+
+
+DEBRIEF = "/reflect/reframes?situation=safety"
+
+
+def debrief_offer(page):
+    return page.get_by_role("link", name=re.compile("A short debrief"))
+
+
+def test_a_safety_session_offers_a_debrief_that_opens_and_goes_when_cleared(phone, app):
+    """Marking a safety session offers a short debrief; it leads to the reframe cards for
+    after one, and it is gone once the mark is cleared."""
+    register(phone)
+    check_in(phone)
+    expect(debrief_offer(phone)).to_be_hidden()
+
+    with saving(phone, "safety"):
+        phone.locator("label.switch").tap()
+    expect(debrief_offer(phone)).to_be_visible()
+    assert the_checkin(app).safety_session is True
+
+    debrief_offer(phone).tap()
+    expect(phone).to_have_url(re.compile(re.escape(DEBRIEF) + "$"))
+    expect(phone.get_by_role("heading", name="Doing more was right today")).to_be_visible()
+
+    phone.goto(f"/checkins/{the_checkin(app).id}")  # the check-in, from history
+    expect(debrief_offer(phone)).to_be_visible()
+    ready(phone)
+    with saving(phone, "safety"):
+        phone.locator("label.switch").tap()
+    expect(debrief_offer(phone)).to_be_hidden()
+    assert the_checkin(app).safety_session is False
+
+
+def test_offline_the_offer_follows_the_switch_and_the_debrief_opens_from_the_phone(phone, app):
+    """With no network the switch is saved on the phone: the offer shows all the same,
+    and the debrief opens from the copy the phone keeps."""
+    register(phone)
+    controlled(phone)
+    tab_bar_link(phone, "History").tap()  # from the next page on, the phone keeps the rest
+    controlled(phone)
+    eventually(phone, lambda: any(url.endswith(DEBRIEF) for url in kept_pages(phone)),
+               "the debrief kept on the phone", timeout_ms=10000)
+    tab_bar_link(phone, "Check in").tap()
+    check_in(phone)
+
+    phone.context.set_offline(True)
+    phone.locator("label.switch").tap()
+    expect(phone.locator("#part-safety .saved-mark")).to_have_text("Saved on this phone")
+    expect(debrief_offer(phone)).to_be_visible()
+    debrief_offer(phone).tap()
+    expect(phone.get_by_role("heading", name="Doing more was right today")).to_be_visible()

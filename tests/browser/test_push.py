@@ -34,7 +34,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import delete, select
 
-from tests.browser.people import eventually, phone_page, register, worker_devtools
+from tests.browser.people import (
+    check_in,
+    eventually,
+    phone_page,
+    register,
+    saving,
+    worker_devtools,
+)
 from tests.browser.test_offline import controlled, outbox, wait_for_empty_outbox
 from tests.test_reminders import send_due
 from webapp.extensions import db
@@ -45,6 +52,7 @@ from webapp.models import (
     ReminderSettings,
     User,
 )
+from webapp.services import reminders
 from webapp.services.clock import utcnow
 from webapp.services.subscriptions import remove_subscription
 
@@ -545,3 +553,35 @@ def test_a_phone_that_no_longer_lets_tend_notify_says_reminders_may_be_off(subsc
     expect(notice).to_contain_text("Reminders may be off on this phone")
     notice.get_by_role("link", name="Check reminders").tap()
     expect(subscribed_phone).to_have_url(re.compile(r"/reminders$"))
+
+
+def test_a_follow_up_after_a_safety_session_shows_with_check_in_and_later(
+    subscribed_phone, app, push_service, live_server
+):
+    turn_on(subscribed_phone)
+    with app.app_context():  # reminders on, with no reminders of their own in the plan
+        settings = reminders.settings_for(db.session.scalar(select(User)))
+        settings.enabled, settings.mode, settings.times = True, "fixed_times", ""
+        settings.quiet_start = settings.quiet_end = settings.paused_until = None
+        db.session.commit()
+    subscribed_phone.goto("/")
+    check_in(subscribed_phone)
+    with saving(subscribed_phone, "safety"):
+        subscribed_phone.locator("label.switch").tap()
+    with app.app_context():
+        day_one = db.session.scalars(
+            select(ReminderDelivery.due_at).order_by(ReminderDelivery.due_at)
+        ).first()
+
+    claimed, _ = send_due(app, day_one)
+    assert len(claimed) == 1
+    [push] = push_service.delivered(subscribed_phone.browser_subscription)
+    assert push.headers["urgency"] == "high"
+    deliver_push(subscribed_phone, json.dumps(push.message))
+    [notification] = shown_notifications(subscribed_phone)
+
+    assert notification["title"] == "Thinking of you after yesterday"
+    assert notification["body"] == push.notification["body"]
+    assert notification["tag"] == f"tend-follow-up-{claimed[0]}"
+    assert notification["actions"] == [["checkin", "Check in"], ["later", "Later"]]
+    assert notification["data"]["url"] == f"{live_server.url}/"

@@ -30,8 +30,9 @@ PARTS = {
 CLEARED = {"safety_session": False}
 # Fields a person types freely, which the identifier guard reads before saving.
 TYPED = frozenset({"note"})
-# Parts whose wording depends on another part, sent along with that part's answer.
-DEPENDENT_PARTS = {"safety": ("share",)}
+# Parts whose wording depends on another part, sent along with that part's answer (and
+# what the card says after a safety session, with the debrief it offers).
+DEPENDENT_PARTS = {"safety": ("share", "after_safety")}
 # The id a card is drawn with before its entry's own is written in: by the server for a
 # new check-in's parts, and by the worker for the card it keeps (webapp.pwa).
 PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"

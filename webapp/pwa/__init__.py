@@ -23,6 +23,7 @@ from flask import (
 from webapp.checkins import PARTS, PLACEHOLDER_ID
 from webapp.models import CheckIn
 from webapp.pwa.manifest import build_manifest
+from webapp.reflect import debrief_url
 from webapp.schemas import CheckInSchema, WholeNumber
 from webapp.services import guard
 
@@ -33,8 +34,9 @@ bp = Blueprint("pwa", __name__)
 WORKER_MODULES = ("network", "caching", "guard", "outbox", "sync", "push")
 # The signed-in pages the worker keeps, so they open and save with no network even
 # before a first visit: the check-in as soon as someone signs in; the rest (the other
-# tabs, the support page with their own numbers, the reflect tools and the styles they
-# need) from the next page on, so that the first visit stays small.
+# tabs, the support page with their own numbers, the reflect tools, the debrief a safety
+# session's card offers, and the styles they need) from the next page on, so that the
+# first visit stays small.
 MAIN_PAGES = ("checkins.home",)
 LATER_PAGES = ("checkins.history", "reflect.hub", "insights.overview", "account.settings",
                "support.crisis", "reflect.stuck", "reflect.reframes", "reflect.pulse",
@@ -65,7 +67,7 @@ def service_worker():
         "precache": shell_urls(),
         "offlinePage": url_for("pwa.offline"),
         "mainPages": [url_for(page) for page in MAIN_PAGES],
-        "laterPages": [url_for(page) for page in LATER_PAGES],
+        "laterPages": [*(url_for(page) for page in LATER_PAGES), debrief_url()],
         "laterFiles": [*(url_for("static", filename=name) for name in LATER_FILES),
                        url_for("pwa.guard_rules")],
         "guardUrl": url_for("pwa.guard_rules"),

@@ -214,6 +214,17 @@ def mark_helpful(key):
     return redirect(_card_url(key, _situation()))
 
 
+# The short reflection a safety session's check-in offers
+# (templates/checkins/_after_safety.html): the reframe cards for after one.
+DEBRIEF_SITUATION = "safety"
+
+
+@bp.app_template_global()
+def debrief_url():
+    """Where the offer of a debrief after a safety session leads (kept on the phone too)."""
+    return url_for("reflect.reframes", situation=DEBRIEF_SITUATION)
+
+
 def _card_page(key, errors):
     """A card among those of the chosen situation, in the user's order."""
     situation = _situation()

@@ -1,25 +1,32 @@
 """The reminders page (the plan, the devices) and the 'Later' answer from a notification."""
-from flask import abort, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.api import signed_in_write
-from webapp.extensions import db
+from webapp.extensions import csrf, db
 from webapp.reminders import bp
 from webapp.schemas import REMINDER_MODES, WEEKDAYS, ReminderSettingsSchema, validating_for
-from webapp.services import reminders
+from webapp.services import calendar_feeds, reminders
+from webapp.services.calendar import MAX_BYTES, CalendarError
 from webapp.services.clock import utcnow
+
+# An upload's form: the file, its token and a little room.
+CALENDAR_FORM_LIMIT = MAX_BYTES + 64 * 1024
+CALENDAR_TOO_LARGE = f"This calendar is too large for Tend to read (over {MAX_BYTES // 2**20} MB)."
+NO_CALENDAR = "Choose a calendar file, or paste your calendar's address."
 
 LISTS = ("workdays", "practices")
 
 
 @bp.route("/reminders", methods=["GET", "POST"])
 @login_required
-def settings():
+def settings(errors=None):
     """Choose when reminders come, what they offer, and when they keep quiet."""
     stored = reminders.settings_for(current_user)
-    errors, status = {}, 200
-    if request.method == "POST":
+    errors, status = errors or {}, 422 if errors else 200
+    if request.method == "POST" and request.endpoint == "reminders.settings":
         try:
             with validating_for(current_user):
                 plan = ReminderSettingsSchema().load(_form())
@@ -29,10 +36,61 @@ def settings():
             stored = reminders.settings_for(current_user)
             errors, status = _flat(error.normalized_messages()), 422
     return render_template(
-        "reminders/settings.html", settings=stored, errors=errors, submitted=_form(),
-        saved=request.method == "POST" and not errors, MODES=REMINDER_MODES, WEEKDAYS=WEEKDAYS,
+        "reminders/settings.html", settings=stored, errors=errors,
+        saved=request.endpoint == "reminders.settings" and request.method == "POST"
+        and not errors, MODES=REMINDER_MODES, WEEKDAYS=WEEKDAYS,
         upcoming=None if errors else reminders.upcoming(stored, current_user, utcnow()),
+        feed=calendar_feeds.feed_for(current_user),
+        busy_ahead=calendar_feeds.busy_count(current_user.id, utcnow()),
     ), status
+
+
+@bp.post("/reminders/calendar")
+@csrf.exempt  # checked below, once the larger limit for a file applies
+@login_required
+def use_calendar():
+    """Give Tend a calendar: an uploaded .ics file, read now, or a feed's secret address,
+    read by the worker now and again later."""
+    request.max_content_length = request.max_form_memory_size = CALENDAR_FORM_LIMIT
+    try:
+        if current_app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect()
+        upload = request.files.get("calendar_file")
+        address = request.form.get("calendar_address", "").strip()
+        now = utcnow()
+        if upload and upload.filename:
+            field = "calendar_file"
+            calendar_feeds.use_file(current_user, upload.read(MAX_BYTES + 1), now)
+            told = "Your calendar is read. Tend keeps only when you're busy."
+        elif address:
+            field = "calendar_address"
+            allow_local = current_app.config["CALENDAR_ALLOW_LOCAL"]
+            calendar_feeds.use_address(current_user, address, allow_local=allow_local)
+            told = "Tend will read your calendar in a moment, and again every half hour."
+        else:
+            return settings({"calendar_address": [NO_CALENDAR]})
+    except RequestEntityTooLarge:
+        return settings({"calendar_file": [CALENDAR_TOO_LARGE]})
+    except CalendarError as error:
+        db.session.rollback()
+        return settings({field: [str(error)]})
+    reminders.replan(current_user.id, now)
+    db.session.commit()
+    if address:
+        current_app.extensions["tend_tasks"]["read_calendar"](current_user.id)
+    flash(told)
+    return redirect(url_for("reminders.settings", _anchor="calendar"))
+
+
+@bp.post("/reminders/calendar/forget")
+@login_required
+def forget_calendar():
+    """Stop using the person's calendar; Tend drops all it kept of it."""
+    calendar_feeds.forget(current_user)
+    reminders.replan(current_user.id, utcnow())
+    db.session.commit()
+    flash("Tend no longer reads your calendar, and has let go of what it kept.")
+    return redirect(url_for("reminders.settings", _anchor="calendar"))
 
 
 @bp.post("/reminders/preview")

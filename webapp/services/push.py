@@ -219,13 +219,14 @@ def origin(endpoint):
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def user_topic(user_id, secret):
-    """The Topic of a user's reminders, so a newer one replaces one still waiting.
+def user_topic(user_id, secret, about="reminders"):
+    """The Topic of a user's reminders, so a newer one replaces one still waiting
+    (`about` names another kind of push that should only replace its own kind).
 
     Keyed with `secret`, so push services see a steady label, never the user's id.
     """
     key = secret.encode() if isinstance(secret, str) else secret
-    digest = hmac.new(key, f"reminders:{user_id}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(key, f"{about}:{user_id}".encode(), hashlib.sha256).digest()
     return _b64url(digest)[:32]
 
 

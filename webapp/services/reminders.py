@@ -22,7 +22,8 @@ from webapp.models import (
     ReminderSettings,
     User,
 )
-from webapp.services import schedule
+from webapp.services import follow_ups, schedule
+from webapp.services.calendar_feeds import calendar_times
 from webapp.services.care import notes_to_bring
 from webapp.services.practices import added_practice_names
 from webapp.services.push import (
@@ -44,6 +45,8 @@ LONGEST_TTL = timedelta(hours=12)
 UNHEARD_FOR = timedelta(days=3)
 # Why reminders may not be reaching a person (see standing).
 NO_DEVICE, NOT_REACHING = "no_device", "not_reaching"
+# What a delivery that went out is marked: a reminder, or a follow-up after a safety session.
+SENT_STATUSES = ("sent", follow_ups.SENT)
 # A reminder is for now: Android holds back pushes below "high" while the phone dozes,
 # sometimes until the moment has passed. (The note about tomorrow's supervision can wait.)
 DUE_URGENCY = "high"
@@ -87,7 +90,12 @@ def plan_for(settings, timezone):
         daily_cap=settings.daily_cap,
         paused_until=settings.paused_until,
         skip_if_checked_in_minutes=settings.skip_if_checked_in_minutes,
+        calendar=calendar_times(settings.user_id) if _follows_calendar(settings) else None,
     )
+
+
+def _follows_calendar(settings):
+    return bool(settings.use_calendar) and settings.mode == "between_sessions"
 
 
 def planned_workdays(settings):
@@ -194,6 +202,14 @@ def _write_plan(settings, data):
         setattr(settings, name, value)
 
 
+def replan(user_id, now):
+    """Point a person's reminders at their next slot again, after something their plan
+    reads changed (their calendar); the caller commits."""
+    settings = db.session.get(ReminderSettings, user_id)
+    if settings is not None:
+        reschedule(settings, db.session.get(User, user_id), now)
+
+
 def reschedule(settings, user, now):
     """Point the settings at their next slot after `now` (none when reminders are off)."""
     slot = None
@@ -291,7 +307,8 @@ def deliver(delivery_ids, now, *, vapid, session, secret, url):
     rows = db.session.execute(
         select(ReminderDelivery, User, ReminderSettings)
         .join(User, User.id == ReminderDelivery.user_id)
-        .join(ReminderSettings, ReminderSettings.user_id == User.id)
+        # A follow-up after a safety session may be for someone who never set reminders up.
+        .outerjoin(ReminderSettings, ReminderSettings.user_id == User.id)
         .where(ReminderDelivery.id.in_(taken))
         .order_by(ReminderDelivery.due_at, ReminderDelivery.id)
     ).all()
@@ -301,6 +318,10 @@ def deliver(delivery_ids, now, *, vapid, session, secret, url):
     done_from = _done_from({delivery.id for delivery in previous.values()})
     sending = []
     for delivery, user, settings in rows:
+        if follow_ups.is_follow_up(delivery.slot_key):
+            if _follow_up_goes(delivery, user, settings, now):
+                sending.append((delivery, settings, user))
+            continue
         plan = plan_for(settings, user.timezone)
         answered_at, kept_at = checkins.get(user.id, (None, None))
         _note_unanswered(settings, plan, previous.get(user.id), done_from, answered_at, now)
@@ -315,17 +336,21 @@ def deliver(delivery_ids, now, *, vapid, session, secret, url):
         delivery.status, delivery.sent_at = "sent", now
         _count_sent(settings, plan, now)
         previous[user.id] = delivery
-        sending.append((delivery, settings))
-    devices = _subscriptions({delivery.user_id for delivery, _ in sending})
-    names = added_practice_names((delivery.user_id, delivery.practice) for delivery, _ in sending)
+        sending.append((delivery, settings, user))
+    devices = _subscriptions({delivery.user_id for delivery, _, _ in sending})
+    names = added_practice_names(
+        (delivery.user_id, delivery.practice) for delivery, _, _ in sending
+    )
     db.session.commit()  # from here on, only the pushes and what became of them
     outcomes, retries = [], []
-    for delivery, settings in sending:
+    for delivery, settings, user in sending:
         subscriptions = devices.get(delivery.user_id, [])
-        message = reminder_message(delivery, url, names.get((delivery.user_id, delivery.practice)))
+        message, ttl, topic = _push_for(
+            delivery, settings, user, now, url, secret,
+            names.get((delivery.user_id, delivery.practice)),
+        )
         results = send_each(
-            subscriptions, message, _ttl(settings, now), DUE_URGENCY,
-            user_topic(delivery.user_id, secret), vapid=vapid, session=session,
+            subscriptions, message, ttl, DUE_URGENCY, topic, vapid=vapid, session=session,
         )
         for subscription, result in zip(subscriptions, results, strict=True):
             outcomes.append((subscription, result))
@@ -334,6 +359,28 @@ def deliver(delivery_ids, now, *, vapid, session, secret, url):
     record_deliveries(outcomes)
     db.session.commit()
     return retries
+
+
+def _follow_up_goes(delivery, user, settings, now):
+    """Decide a follow-up after a safety session (services.follow_ups); True when it
+    goes now. The plan's cap, back-off and last reminder are left as they were."""
+    reminders_on = settings is not None and settings.enabled
+    plan = plan_for(settings, user.timezone) if reminders_on else None
+    delivery.status, delivery.due_at = follow_ups.decide(plan, delivery, now)
+    if delivery.status != follow_ups.SENT:
+        return False
+    delivery.sent_at = now
+    return True
+
+
+def _push_for(delivery, settings, user, now, url, secret, practice_name=None):
+    """What goes out for a delivery sent at `now`: (message, TTL, Topic); a follow-up
+    after a safety session has its own (services.follow_ups)."""
+    if follow_ups.is_follow_up(delivery.slot_key):
+        message = follow_ups.follow_up_message(delivery, url, user.timezone, now)
+        return message, follow_ups.TTL, user_topic(user.id, secret, follow_ups.TOPIC)
+    message = reminder_message(delivery, url, practice_name)
+    return message, _ttl(settings, now), user_topic(delivery.user_id, secret)
 
 
 def reminder_message(delivery, url, practice_name=None):
@@ -395,17 +442,19 @@ def stalled(now):
 
 
 def snoozed_due(now):
-    """Snoozed reminders whose half hour is up, made pending; returns their ids to send."""
+    """Snoozed reminders whose half hour is up, and follow-ups after a safety session
+    whose moment has come (services.follow_ups), made pending; returns their ids to send."""
     rows = db.session.scalars(
         select(ReminderDelivery).where(
-            ReminderDelivery.status == "snoozed", ReminderDelivery.due_at <= now
+            ReminderDelivery.status.in_(("snoozed", follow_ups.WAITING)),
+            ReminderDelivery.due_at <= now,
         )
     ).all()
     woken = []
     for delivery in rows:
         moved = db.session.execute(
             update(ReminderDelivery)
-            .where(ReminderDelivery.id == delivery.id, ReminderDelivery.status == "snoozed")
+            .where(ReminderDelivery.id == delivery.id, ReminderDelivery.status == delivery.status)
             .values(status="pending")
             .execution_options(synchronize_session=False)
         )
@@ -420,14 +469,15 @@ def deliver_again(delivery_id, subscription_id, attempt, *, vapid, session, secr
     try, or None when done (delivered, gone, refused, or nothing left to send)."""
     delivery = db.session.get(ReminderDelivery, delivery_id)
     subscription = db.session.get(PushSubscription, subscription_id)
-    if delivery is None or subscription is None or delivery.status != "sent":
+    if delivery is None or subscription is None or delivery.status not in SENT_STATUSES:
         return None
-    settings = settings_for(db.session.get(User, delivery.user_id))
+    user = db.session.get(User, delivery.user_id)
+    settings = settings_for(user)
     asked = (delivery.user_id, delivery.practice)
     name = added_practice_names([asked]).get(asked)
+    message, ttl, topic = _push_for(delivery, settings, user, delivery.sent_at, url, secret, name)
     result = send(
-        subscription, reminder_message(delivery, url, name), _ttl(settings, delivery.sent_at),
-        DUE_URGENCY, user_topic(delivery.user_id, secret),
+        subscription, message, ttl, DUE_URGENCY, topic,
         vapid=vapid, session=session, attempt=attempt,
     )
     record_deliveries([(subscription, result)])

@@ -28,6 +28,10 @@ Choices, each one deliberate:
 - Back-off: the third ignored reminder in a row marks that local day; for the rest of
   it every other reminder (odd `sequence`) is left out. The next day is normal again.
 - The daily cap counts reminders by the local day on which they are due.
+- Between sessions from a calendar (`plan.calendar`): a reminder comes as a busy block
+  ends, unless the next block starts less than `gap_minutes` later (no time for a
+  breath); nothing comes inside a block (a reminder deferred by quiet hours into one
+  waits for its end) or on a day off. Workdays and quiet hours still apply.
 """
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -51,6 +55,17 @@ LATE = timedelta(minutes=10)
 LOOKBACK = timedelta(days=2)
 # The plan repeats weekly; one more week covers a day lost to the cap or to back-off.
 SEARCH_DAYS = timedelta(days=16)
+# A calendar does not repeat: its next block may be weeks away (a holiday).
+CALENDAR_SEARCH_DAYS = timedelta(days=40)
+
+
+@dataclass(frozen=True)
+class CalendarTimes:
+    """What a person's calendar says: busy blocks as (start, end) aware UTC instants,
+    sorted and not overlapping, and the local days they are away."""
+
+    blocks: tuple[tuple[datetime, datetime], ...] = ()
+    days_off: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -72,13 +87,15 @@ class ReminderPlan:
     daily_cap: int | None = None
     paused_until: date | None = None
     skip_if_checked_in_minutes: int | None = None
+    calendar: CalendarTimes | None = None  # between sessions from the calendar
 
     def __post_init__(self):
         """Refuse a plan that could be read more than one way."""
         ZoneInfo(self.timezone)  # an unknown zone raises here, not at send time
         if self.mode not in MODES:
             raise ValueError(f"Unknown reminder mode {self.mode!r}.")
-        missing = [name for name in REQUIRED_TIMES[self.mode] if getattr(self, name) is None]
+        needed = () if self.from_calendar else REQUIRED_TIMES[self.mode]
+        missing = [name for name in needed if getattr(self, name) is None]
         if missing:
             raise ValueError(f"A {self.mode} plan needs {', '.join(missing)}.")
         if (self.quiet_start is None) != (self.quiet_end is None):
@@ -92,6 +109,11 @@ class ReminderPlan:
     def zone(self):
         """The user's time zone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def from_calendar(self):
+        """Whether reminders between sessions follow the person's calendar."""
+        return self.mode == "between_sessions" and self.calendar is not None
 
 
 @dataclass(frozen=True)
@@ -198,6 +220,12 @@ def _after_any_session(plan, day, wall):
     """`wall`, or the end of the session it falls in: nothing is sent during a session."""
     if plan.mode != "between_sessions" or day.weekday() not in plan.workdays:
         return wall
+    if plan.from_calendar:
+        moment = to_utc(day, wall, plan.zone)
+        for start, end in plan.calendar.blocks:
+            if start <= moment < end:
+                return end.astimezone(plan.zone).time()
+        return wall
     for start, end in sessions(plan):
         if start <= _minutes(wall) < end:
             return _wall_time(end)
@@ -220,16 +248,35 @@ def _practice(plan, sequence):
     return plan.practices[sequence % len(plan.practices)]
 
 
+def _calendar_times(plan, day):
+    """The local wall times of a day's reminders from the calendar: each block's end
+    followed by a gap of at least `gap_minutes`."""
+    if day in plan.calendar.days_off:
+        return ()
+    blocks = plan.calendar.blocks
+    enough = timedelta(minutes=plan.gap_minutes)
+    times = []
+    for index, (_, end) in enumerate(blocks):
+        local = end.astimezone(plan.zone)
+        following = blocks[index + 1][0] if index + 1 < len(blocks) else None
+        if local.date() == day and (following is None or following - end >= enough):
+            times.append(local.time().replace(second=0, microsecond=0))
+    return tuple(times)
+
+
 def _planned(plan, first_day, last_day):
     """Every planned reminder of the local days [first_day, last_day), in time order."""
-    times = daily_times(plan)
+    times = () if plan.from_calendar else daily_times(plan)
     day = first_day
     while day < last_day:
+        if plan.from_calendar:
+            times = _calendar_times(plan, day)
         if day.weekday() in plan.workdays:
             for index, wall in enumerate(times):
                 sequence = day.toordinal() * len(times) + index
                 due = to_utc(*_due_wall_time(plan, day, wall), plan.zone)
-                key = f"{plan.mode}:{due.astimezone(plan.zone):%Y-%m-%dT%H:%M}"
+                mode = "calendar" if plan.from_calendar else plan.mode
+                key = f"{mode}:{due.astimezone(plan.zone):%Y-%m-%dT%H:%M}"
                 yield Slot(due, key, _practice(plan, sequence), day, sequence)
         day += timedelta(days=1)
 
@@ -262,7 +309,8 @@ def _search_start(plan, after):
 def next_slot(plan, after, state):
     """The first reminder due strictly after the aware instant `after`, or None if never."""
     first_day = _search_start(plan, after)
-    for slot in _planned(plan, first_day, first_day + SEARCH_DAYS):
+    days = CALENDAR_SEARCH_DAYS if plan.from_calendar else SEARCH_DAYS
+    for slot in _planned(plan, first_day, first_day + days):
         if slot.due > after and _blocked(plan, state, slot) is None:
             return slot
     return None

@@ -3,6 +3,8 @@
 The HTML routes and the sync API both save through here, so both obey the same rules:
 validated by the entry's schema, idempotent on the client's id, the later `updated_at`
 wins, and an id that belongs to someone else is refused without a hint of whose it is.
+A check-in that comes to mark a safety session (or stops marking one) plans (or cancels)
+the gentle checks that follow it here too, in the same transaction (services.follow_ups).
 
 Every change is numbered per user (`seq`), so a device can ask for the changes after
 the last one it saw (`changes_since`).
@@ -49,6 +51,8 @@ from webapp.schemas import (
     SupervisionNoteSchema,
     validating_for,
 )
+from webapp.services import follow_ups
+from webapp.services.clock import utcnow
 
 # Supervision notes come last: exports list, and imports save, the entries a note may be
 # about (care.ABOUT_KINDS) before the notes that point at them.
@@ -329,7 +333,7 @@ def _apply(user, submission, numbers):
     if existing is None:  # a new entry checked in its turn
         return _create(user, model, data, numbers) or EntryResult(
             REJECTED, errors=FOREIGN_ID_ERRORS)
-    return _update(existing, data, numbers, schema)
+    return _update(user, existing, data, numbers, schema)
 
 
 def _kind_errors(kind):
@@ -364,6 +368,7 @@ def _create(user, model, data, numbers):
     entry = model(**values)
     make_transient_to_detached(entry)
     db.session.add(entry)
+    _follow_through(user, entry, was_marked=False)
     return EntryResult(CREATED, entry)
 
 
@@ -401,14 +406,33 @@ def _column_defaults(model):
     return [(column.key, column.default) for column in model.__table__.columns]
 
 
-def _update(existing, data, numbers, schema):
+def _update(user, existing, data, numbers, schema):
     if not _newer(schema, data, existing):
         return EntryResult(UNCHANGED, existing)
+    was_marked = _marks_safety_session(existing)
     data.pop("created_at")  # an entry's creation time never moves
     for name, value in data.items():
         setattr(existing, name, value)
     existing.seq = numbers.take()
+    _follow_through(user, existing, was_marked)
     return EntryResult(UPDATED, existing)
+
+
+def _follow_through(user, entry, was_marked):
+    """Tend checks in after a safety session (services.follow_ups): the follow-ups are
+    planned when a check-in comes to mark one, and cancelled when it stops (the mark
+    cleared, or the check-in deleted). Any other write asks nothing more of the database.
+    """
+    marked = _marks_safety_session(entry)
+    if marked and not was_marked:
+        follow_ups.plan_follow_ups(user, entry, utcnow())
+    elif was_marked and not marked:
+        follow_ups.cancel_follow_ups(user, entry)
+
+
+def _marks_safety_session(entry):
+    """Whether an entry is a live check-in marking a safety session."""
+    return isinstance(entry, CheckIn) and bool(entry.safety_session) and not entry.deleted
 
 
 def _newer(schema, data, existing):
