@@ -16,6 +16,7 @@ const TendCaching = (() => {
   const NO_COPY_PATIENCE_MS = 4000;
   // When a kept page was fetched, written on its copy, so the page can say how fresh it is.
   const KEPT_AT = "X-Tend-Kept-At";
+  const KEEPING = "X-Tend-Keep"; // on a page fetched to keep (webapp/reminders/pages.py)
   // Counts sign-ins and sign-outs: a page fetched before one is never kept after it.
   let generation = 0;
   const shellTexts = new Map();
@@ -65,7 +66,8 @@ const TendCaching = (() => {
     for (const url of urls) {
       if (started !== generation) return;
       if (await caches.match(url, { cacheName: PAGES })) continue;
-      const response = await TendNetwork.fetch(url, { credentials: "same-origin" });
+      // Marked, so the server keeps what it says only once for a page someone opens.
+      const response = await TendNetwork.fetch(url, { credentials: "same-origin", headers: { [KEEPING]: "1" } });
       await keepPage(url, response, started);
     }
   }

@@ -1011,3 +1011,14 @@ def test_redirects_to_loopback_or_http_are_refused_without_the_local_switch(
 
     assert str(caught.value) == calendar.BAD_REDIRECT
     assert [path for path, _ in feed.requests] == ["/redirect-to"]
+
+
+def test_urllib3_never_logs_a_feeds_secret_path():
+    record = logging.LogRecord(
+        "urllib3.connection", logging.WARNING, __file__, 1, "Failed to parse headers (url=%s): %s",
+        ("https://calendar.example.org/private/abc123secret/basic.ics", "bad header"), None,
+    )
+    assert logging.getLogger("urllib3.connection").filter(record)
+    assert record.getMessage() == (
+        "Failed to parse headers (url=https://calendar.example.org): bad header"
+    )

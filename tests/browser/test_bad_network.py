@@ -10,9 +10,12 @@ that a confirmation never waits for the network (NOT_WAITING_MS is far below any
 network wait here, and far above a busy test machine's slowest local answer).
 """
 import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.browser.conftest import PHONE
 from tests.browser.people import (
@@ -29,6 +32,8 @@ from tests.browser.test_guard import NAMED, REWORDED, phone_with_the_rules
 from tests.browser.test_offline import controlled, outbox, wait_for_empty_outbox
 from tests.lie_fi import lie_fi
 from webapp.config import ANSWER_WINDOW_MS
+from webapp.extensions import db
+from webapp.models import ReminderSettings, User
 
 pytestmark = pytest.mark.browser
 
@@ -341,3 +346,31 @@ def test_the_kept_copy_says_when_it_was_fresh_in_a_new_session(browser, network,
     network.set_mode("good")
     context.close()
     assert not problems, problems
+
+
+def test_the_quieter_today_notice_comes_with_the_fresh_page_after_a_kept_copy(
+    tab, network, app
+):
+    signed_up(tab)
+    tab_bar_link(tab, "History").tap()
+    expect(tab.get_by_role("heading", name="The last two weeks")).to_be_visible()
+    with app.app_context():  # three reminders went by unanswered today: back-off began
+        user = db.session.scalar(select(User))
+        today = datetime.now(ZoneInfo(user.timezone)).date()
+        db.session.add(ReminderSettings(
+            user_id=user.id, enabled=True, mode="fixed_times", times="09:00",
+            backoff_day=today, backoff_told=False,
+        ))
+        db.session.commit()
+    quieter = tab.get_by_text("they'll come less often for the rest of the day")
+
+    network.set_mode("stalled")
+    tab_bar_link(tab, "History").tap()
+    expect(tab.locator("#kept-copy")).to_contain_text("Shown from this phone")
+    expect(quieter).to_be_hidden()  # the kept copy knows nothing of today's back-off
+
+    network.set_mode("good")  # the page drawn for this visit takes the copy's place
+    expect(tab.locator("#kept-copy")).to_be_hidden(timeout=10000)
+    expect(quieter).to_be_visible()
+    with app.app_context():
+        assert db.session.scalar(select(ReminderSettings.backoff_told))

@@ -16,6 +16,8 @@ from webapp.services.clock import utcnow
 CALENDAR_FORM_LIMIT = MAX_BYTES + 64 * 1024
 CALENDAR_TOO_LARGE = f"This calendar is too large for Tend to read (over {MAX_BYTES // 2**20} MB)."
 NO_CALENDAR = "Choose a calendar file, or paste your calendar's address."
+# Marks a page the service worker fetches to keep for later, not one a person opens.
+KEEPING_HEADER = "X-Tend-Keep"
 
 LISTS = ("workdays", "practices")
 
@@ -109,7 +111,13 @@ def preview():
 
 @bp.app_template_global()
 def quieter_notice():
-    """For every signed-in page: whether it tells the person reminders went quieter today."""
+    """For every signed-in page: whether it tells the person reminders went quieter today.
+
+    Said once, so only to a page a person opens: not to one the service worker fetches
+    to keep for later (service_worker/caching.js marks those), where no one would see it.
+    """
+    if request.headers.get(KEEPING_HEADER):
+        return False
     return reminders.tell_if_quieter(current_user, utcnow())
 
 

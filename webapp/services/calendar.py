@@ -13,6 +13,7 @@ public addresses that were checked first.
 import contextlib
 import http.client
 import ipaddress
+import logging
 import socket
 import ssl
 import threading
@@ -75,6 +76,19 @@ NETWORK_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSErr
 # to define "Eastern Standard Time" or "Customized Time Zone" would decide what those
 # mean in every calendar read after it. The lock keeps two readers from sharing it.
 _TIMEZONE_CACHE_LOCK = threading.Lock()
+
+
+def _secret_paths_left_out(record):
+    """urllib3 logs the whole address it fetched when a server's headers don't parse; a
+    feed's address (like a push endpoint) is a secret, so only its origin stays."""
+    if str(record.msg).startswith("Failed to parse headers") and record.args:
+        address, *rest = record.args
+        parts = urlsplit(str(address))
+        record.args = (f"{parts.scheme}://{parts.hostname}", *rest)
+    return True
+
+
+logging.getLogger("urllib3.connection").addFilter(_secret_paths_left_out)
 
 
 class CalendarError(Exception):
