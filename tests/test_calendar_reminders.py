@@ -137,7 +137,7 @@ RECURRING_TIMES = [  # London, set up on 20 March; the clocks go forward on 29 M
 ]
 
 
-@pytest.mark.parametrize(
+SAMPLE_PLANS = pytest.mark.parametrize(
     ("name", "timezone", "start", "expected"),
     [
         ("google.ics", "America/New_York", MARCH_FIRST, GOOGLE_TIMES),
@@ -147,6 +147,9 @@ RECURRING_TIMES = [  # London, set up on 20 March; the clocks go forward on 29 M
          RECURRING_TIMES),
     ],
 )
+
+
+@SAMPLE_PLANS
 def test_an_uploaded_calendar_brings_a_reminder_as_each_busy_block_ends(
     app, moment, name, timezone, start, expected
 ):
@@ -160,6 +163,17 @@ def test_an_uploaded_calendar_brings_a_reminder_as_each_busy_block_ends(
     with app.app_context():  # the next one is the first of them
         settings = db.session.scalar(select(ReminderSettings))
         assert settings.next_slot_key.startswith("calendar:" + expected[0][0])
+
+
+@SAMPLE_PLANS
+def test_each_sample_served_as_a_feed_brings_the_same_reminders(
+    app, moment, feeds, name, timezone, start, expected
+):
+    moment["now"] = start
+    someone = person(app, timezone)
+    answer = someone.post("/reminders/calendar", {"calendar_address": f"{feeds.url}/{name}"})
+    assert answer.status_code == 302
+    assert reminder_times(app, datetime(2026, 4, 25, tzinfo=UTC), start) == expected
 
 
 def test_a_gap_too_short_for_a_breath_gets_no_reminder(app, moment):
