@@ -23,6 +23,13 @@ LEAN_STEP = {1: -2, 2: -1, 3: 0, 4: 1, 5: 2}
 # Pages and contexts -------------------------------------------------------------------
 
 
+# Ask the worker for a sync run, as the page's "Sync now" does; its answer once it is over.
+SYNC_NOW = """() => navigator.serviceWorker.ready.then((registration) => new Promise((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event) => resolve(event.data);
+  registration.active.postMessage({ type: "sync" }, [channel.port2]);
+}))"""
+
 def watch_for_problems(page):
     """Collect page errors and console errors (a CSP violation among them), as `phone` does."""
     problems = []

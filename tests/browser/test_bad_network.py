@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from tests.browser.conftest import PHONE
 from tests.browser.people import (
+    SYNC_NOW,
     eventually,
     ready,
     register,
@@ -53,12 +54,6 @@ WATCH_TAP = """(selector) => {
   const watching = { subtree: true, childList: true, characterData: true };
   new MutationObserver(check).observe(document.body, watching);
 }"""
-# Ask the worker for a sync run, as the page's "Sync now" does; its answer once it is over.
-SYNC_NOW = """() => navigator.serviceWorker.ready.then((registration) => new Promise((resolve) => {
-  const channel = new MessageChannel();
-  channel.port1.onmessage = (event) => resolve(event.data);
-  registration.active.postMessage({ type: "sync" }, [channel.port2]);
-}))"""
 TAP_TO_CONFIRMATION = "() => window.confirmedAt !== null && window.confirmedAt - window.tapAt"
 
 
