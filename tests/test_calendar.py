@@ -178,28 +178,25 @@ def test_days_off_are_the_persons_local_dates_in_the_window():
     assert result.days_off == frozenset({date(2026, 3, 19)})
 
 
-def test_windows_zone_names_without_a_vtimezone_are_mapped_by_icalendar():
-    """Some feeds omit the VTIMEZONE; icalendar maps the Windows name to an Olson zone."""
+@pytest.mark.parametrize(
+    ("tzid", "person", "expected"),
+    [
+        # Some feeds omit the VTIMEZONE; icalendar maps the Windows name to an Olson zone.
+        ('"Pacific Standard Time"', LONDON, block(3, 10, "16:00", "17:00")),  # 09:00 PDT
+        # A TZID that neither the file nor icalendar knows leaves the time floating: read
+        # in the person's zone.
+        ("Customized Time Zone", BERLIN, block(3, 10, "08:00", "09:00")),  # 09:00 CET
+    ],
+)
+def test_zone_names_without_a_vtimezone(tzid, person, expected):
     ics = calendar_with([
-        'DTSTART;TZID="Pacific Standard Time":20260310T090000',
-        'DTEND;TZID="Pacific Standard Time":20260310T100000',
+        f"DTSTART;TZID={tzid}:20260310T090000",
+        f"DTEND;TZID={tzid}:20260310T100000",
     ])
 
-    result = busy_blocks(ics, utc(2026, 3, 1), utc(2026, 4, 1), LONDON)
+    result = busy_blocks(ics, utc(2026, 3, 1), utc(2026, 4, 1), person)
 
-    assert result.blocks == (block(3, 10, "16:00", "17:00"),)  # 09:00 PDT
-
-
-def test_unknown_zone_names_are_read_in_the_persons_zone():
-    """A TZID that neither the file nor icalendar knows leaves the time floating."""
-    ics = calendar_with([
-        "DTSTART;TZID=Customized Time Zone:20260310T090000",
-        "DTEND;TZID=Customized Time Zone:20260310T100000",
-    ])
-
-    result = busy_blocks(ics, utc(2026, 3, 1), utc(2026, 4, 1), BERLIN)
-
-    assert result.blocks == (block(3, 10, "08:00", "09:00"),)  # 09:00 CET
+    assert result.blocks == (expected,)
 
 
 def test_one_calendars_time_zones_never_leak_into_the_next():

@@ -394,7 +394,7 @@ def berlin(day, hour, minute=0):
     ],
 )
 def test_a_follow_up_waits_for_quiet_hours_and_sessions_to_end(fields, moment, free):
-    assert follow_ups.free_from(plan(**fields), moment) == free
+    assert schedule.free_from(plan(**fields), moment) == free
 
 
 def test_the_words_count_the_days_since_the_session():

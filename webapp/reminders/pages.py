@@ -9,12 +9,11 @@ from webapp.extensions import csrf, db
 from webapp.reminders import bp
 from webapp.schemas import REMINDER_MODES, WEEKDAYS, ReminderSettingsSchema, validating_for
 from webapp.services import calendar_feeds, reminders
-from webapp.services.calendar import MAX_BYTES, CalendarError
+from webapp.services.calendar import MAX_BYTES, TOO_LARGE, CalendarError
 from webapp.services.clock import utcnow
 
 # An upload's form: the file, its token and a little room.
 CALENDAR_FORM_LIMIT = MAX_BYTES + 64 * 1024
-CALENDAR_TOO_LARGE = f"This calendar is too large for Tend to read (over {MAX_BYTES // 2**20} MB)."
 NO_CALENDAR = "Choose a calendar file, or paste your calendar's address."
 # Marks a page the service worker fetches to keep for later, not one a person opens.
 KEEPING_HEADER = "X-Tend-Keep"
@@ -24,27 +23,30 @@ LISTS = ("workdays", "practices")
 
 @bp.route("/reminders", methods=["GET", "POST"])
 @login_required
-def settings(errors=None):
+def settings():
     """Choose when reminders come, what they offer, and when they keep quiet."""
+    if request.method == "GET":
+        return _page()
+    try:
+        with validating_for(current_user):
+            plan = ReminderSettingsSchema().load(_form())
+    except ValidationError as error:
+        return _page(_flat(error.normalized_messages()))
+    reminders.save_plan(current_user, plan, utcnow())
+    return _page(saved=True)
+
+
+def _page(errors=None, saved=False):
+    """The reminders page: with what was refused next to its field (422), or as stored."""
     stored = reminders.settings_for(current_user)
-    errors, status = errors or {}, 422 if errors else 200
-    if request.method == "POST" and request.endpoint == "reminders.settings":
-        try:
-            with validating_for(current_user):
-                plan = ReminderSettingsSchema().load(_form())
-            stored = reminders.save_plan(current_user, plan, utcnow())
-        except ValidationError as error:
-            db.session.rollback()
-            stored = reminders.settings_for(current_user)
-            errors, status = _flat(error.normalized_messages()), 422
+    now = utcnow()
     return render_template(
-        "reminders/settings.html", settings=stored, errors=errors,
-        saved=request.endpoint == "reminders.settings" and request.method == "POST"
-        and not errors, MODES=REMINDER_MODES, WEEKDAYS=WEEKDAYS,
-        upcoming=None if errors else reminders.upcoming(stored, current_user, utcnow()),
+        "reminders/settings.html", settings=stored, errors=errors or {}, saved=saved,
+        MODES=REMINDER_MODES, WEEKDAYS=WEEKDAYS,
+        upcoming=None if errors else reminders.upcoming(stored, current_user, now),
         feed=calendar_feeds.feed_for(current_user),
-        busy_ahead=calendar_feeds.busy_count(current_user.id, utcnow()),
-    ), status
+        busy_ahead=calendar_feeds.busy_count(current_user.id, now),
+    ), 422 if errors else 200
 
 
 @bp.post("/reminders/calendar")
@@ -70,12 +72,12 @@ def use_calendar():
             calendar_feeds.use_address(current_user, address, allow_local=allow_local)
             told = "Tend will read your calendar in a moment, and again every half hour."
         else:
-            return settings({"calendar_address": [NO_CALENDAR]})
+            return _page({"calendar_address": [NO_CALENDAR]})
     except RequestEntityTooLarge:
-        return settings({"calendar_file": [CALENDAR_TOO_LARGE]})
+        return _page({"calendar_file": [TOO_LARGE]})
     except CalendarError as error:
         db.session.rollback()
-        return settings({field: [str(error)]})
+        return _page({field: [str(error)]})
     reminders.replan(current_user.id, now)
     db.session.commit()
     if address:

@@ -10,7 +10,7 @@ so reminders follow the manual plan.
 """
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from webapp.extensions import db
 from webapp.models import CalendarBlock, CalendarDayOff, CalendarFeed, ReminderSettings, User
@@ -109,11 +109,9 @@ def calendar_times(user_id):
 
 def busy_count(user_id, now):
     """How many busy blocks lie ahead in the person's kept calendar (for the page)."""
-    return len(db.session.scalars(
-        select(CalendarBlock.id).where(
-            CalendarBlock.user_id == user_id, CalendarBlock.ends_at > now
-        )
-    ).all())
+    return db.session.scalar(
+        select(func.count()).where(CalendarBlock.user_id == user_id, CalendarBlock.ends_at > now)
+    )
 
 
 def _fresh_feed(user, address):

@@ -29,7 +29,7 @@ Choices, each one deliberate:
   phone's lock screen shows them to whoever is near.
 """
 import re
-from datetime import time, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, update
@@ -128,52 +128,10 @@ def decide(plan, delivery, now):
         return schedule.Decision.SKIP_LATE.value, delivery.due_at
     if plan.paused_until is not None and now.astimezone(plan.zone).date() < plan.paused_until:
         return schedule.Decision.SKIP_PAUSED.value, delivery.due_at
-    free = free_from(plan, now)
+    free = schedule.free_from(plan, now)
     if free > now:
         return WAITING, free
     return SENT, delivery.due_at
-
-
-def free_from(plan, moment):
-    """The first moment from `moment` on that is outside the person's quiet hours and,
-    in between-sessions mode, outside their sessions (read as services.schedule does)."""
-    for _ in range(4):  # quiet hours may end inside a session, a session inside them
-        held = _quiet_hours_end(plan, moment) or _session_end(plan, moment)
-        if held is None:
-            return moment
-        moment = held
-    return moment
-
-
-def _quiet_hours_end(plan, moment):
-    """When the quiet hours `moment` falls in end, or None outside them."""
-    start, end = plan.quiet_start, plan.quiet_end
-    if start is None:
-        return None
-    local = moment.astimezone(plan.zone)
-    wall, day = local.time(), local.date()
-    if start < end:
-        inside = start <= wall < end
-    else:  # across midnight: from the evening's start to the next morning's end
-        inside = wall >= start or wall < end
-        if wall >= start:
-            day += timedelta(days=1)
-    return schedule.to_utc(day, end, plan.zone) if inside else None
-
-
-def _session_end(plan, moment):
-    """When the session `moment` falls in ends (a busy block of the person's calendar, when
-    their reminders follow it), or None outside one."""
-    local = moment.astimezone(plan.zone)
-    if plan.mode != "between_sessions" or local.weekday() not in plan.workdays:
-        return None
-    if plan.from_calendar:
-        return next((end for start, end in plan.calendar.blocks if start <= moment < end), None)
-    minutes = local.hour * 60 + local.minute
-    for start, end in schedule.sessions(plan):
-        if start <= minutes < end:
-            return schedule.to_utc(local.date(), time(end // 60, end % 60), plan.zone)
-    return None
 
 
 def follow_up_copy(days):

@@ -218,18 +218,36 @@ def _quiet_end(plan, day, wall):
 
 def _after_any_session(plan, day, wall):
     """`wall`, or the end of the session it falls in: nothing is sent during a session."""
-    if plan.mode != "between_sessions" or day.weekday() not in plan.workdays:
-        return wall
+    end = _session_end(plan, to_utc(day, wall, plan.zone))
+    return wall if end is None else end.astimezone(plan.zone).time()
+
+
+def _session_end(plan, moment):
+    """When the session the instant `moment` falls in ends (a busy block, when the plan
+    follows a calendar), or None outside one or outside between-sessions mode."""
+    local = moment.astimezone(plan.zone)
+    if plan.mode != "between_sessions" or local.weekday() not in plan.workdays:
+        return None
     if plan.from_calendar:
-        moment = to_utc(day, wall, plan.zone)
-        for start, end in plan.calendar.blocks:
-            if start <= moment < end:
-                return end.astimezone(plan.zone).time()
-        return wall
+        return next((end for start, end in plan.calendar.blocks if start <= moment < end), None)
+    minutes = _minutes(local.time())
     for start, end in sessions(plan):
-        if start <= _minutes(wall) < end:
-            return _wall_time(end)
-    return wall
+        if start <= minutes < end:
+            return to_utc(local.date(), _wall_time(end), plan.zone)
+    return None
+
+
+def free_from(plan, moment):
+    """The first instant from `moment` on outside the quiet hours and (in between-sessions
+    mode) outside a session: when something held back by them may go."""
+    for _ in range(4):  # quiet hours may end inside a session, a session inside them
+        local = moment.astimezone(plan.zone)
+        quiet_end = _quiet_end(plan, local.date(), local.time())
+        held = to_utc(*quiet_end, plan.zone) if quiet_end else _session_end(plan, moment)
+        if held is None:
+            return moment
+        moment = held
+    return moment
 
 
 def _due_wall_time(plan, day, wall):
