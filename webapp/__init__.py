@@ -109,7 +109,7 @@ def _register_template_helpers(app):
     """Filters and globals the templates share."""
     from flask_login import current_user
 
-    from webapp.schemas import TIMEZONES
+    from webapp.schemas.account import TIMEZONES
     from webapp.services import checkins
     from webapp.services.checkins import day_label
 

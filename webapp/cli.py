@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import User
-from webapp.schemas import NewPasswordSchema
+from webapp.schemas.account import NewPasswordSchema
 from webapp.services.accounts import set_password
 
 

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from webapp.schemas import CLOCK_SKEW
+from webapp.schemas.base import CLOCK_SKEW
 from webapp.services.clock import utcnow
 from webapp.services.guard import find_identifiers
 

@@ -14,7 +14,7 @@ from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from marshmallow import ValidationError
 
 from webapp.forms import form_fields
-from webapp.schemas import ChangePasswordSchema, DeleteAccountSchema, ProfileSchema
+from webapp.schemas.account import ChangePasswordSchema, DeleteAccountSchema, ProfileSchema
 from webapp.services.accounts import (
     delete_account,
     password_matches,

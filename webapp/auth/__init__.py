@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 
 from webapp.extensions import htmx, limiter
 from webapp.forms import form_fields, safe_next
-from webapp.schemas import RegisterSchema, SignInSchema
+from webapp.schemas.account import RegisterSchema, SignInSchema
 from webapp.services.accounts import EmailTaken, authenticate, register_user
 
 bp = Blueprint("auth", __name__)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user
 from webapp.api import json_response, load_json, never_store, per_person, refusal, signed_in_write
 from webapp.auth import bp
 from webapp.extensions import limiter
-from webapp.schemas import PasskeySchema, PasskeySignInSchema
+from webapp.schemas.account import PasskeySchema, PasskeySignInSchema
 from webapp.services.passkeys import (
     PasskeyRefused,
     add_passkey,

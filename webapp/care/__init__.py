@@ -17,7 +17,7 @@ from webapp.extensions import htmx
 from webapp.forms import form_fields, identifiers_to_confirm, phone_stamp, write_time
 from webapp.pages import personal_pages
 from webapp.reflect import render_pulse_page, render_reflection_page
-from webapp.schemas import SupervisionDateSchema
+from webapp.schemas.care import SupervisionDateSchema
 from webapp.services.care import (
     ABOUT_KINDS,
     ABOUT_NAMES,

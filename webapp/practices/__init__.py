@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from webapp.extensions import htmx
 from webapp.forms import form_fields, identifiers_to_confirm, phone_stamp, write_time
 from webapp.pages import personal_pages
-from webapp.schemas import PracticeSchema
+from webapp.schemas.practices import PracticeSchema
 from webapp.services import practices
 from webapp.services.clock import utcnow
 from webapp.services.sync import FOREIGN_ID_ERRORS, REJECTED, change_entry, save_entry

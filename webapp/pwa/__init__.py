@@ -24,7 +24,8 @@ from webapp.checkins import PARTS, PLACEHOLDER_ID
 from webapp.models import CheckIn
 from webapp.pwa.manifest import build_manifest
 from webapp.reflect import debrief_url
-from webapp.schemas import CheckInSchema, WholeNumber
+from webapp.schemas.base import WholeNumber
+from webapp.schemas.checkins import CheckInSchema
 from webapp.services import guard
 
 bp = Blueprint("pwa", __name__)

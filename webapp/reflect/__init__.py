@@ -18,7 +18,7 @@ from flask_login import current_user
 from webapp.extensions import htmx
 from webapp.forms import form_fields, identifiers_to_confirm, phone_stamp, write_time
 from webapp.pages import personal_pages
-from webapp.schemas import PULSE_ANSWER_PREFIX
+from webapp.schemas.reflect import PULSE_ANSWER_PREFIX
 from webapp.services.clock import utcnow
 from webapp.services.guard import find_identifiers
 from webapp.services.pulse import (

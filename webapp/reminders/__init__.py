@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from webapp.api import load_json, never_store, per_person, refusal, signed_in_write
 from webapp.extensions import db, limiter
-from webapp.schemas import PushDeviceSchema, PushSubscriptionSchema
+from webapp.schemas.push import PushDeviceSchema, PushSubscriptionSchema
 from webapp.services.push import VapidKey, push_session, send_all, trial_reminder
 from webapp.services.subscriptions import (
     DeviceRemoved,

@@ -7,7 +7,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from webapp.api import signed_in_write
 from webapp.extensions import csrf, db
 from webapp.reminders import bp
-from webapp.schemas import REMINDER_MODES, WEEKDAYS, ReminderSettingsSchema, validating_for
+from webapp.schemas.base import validating_for
+from webapp.schemas.reminders import REMINDER_MODES, WEEKDAYS, ReminderSettingsSchema
 from webapp.services import calendar_feeds, reminders
 from webapp.services.calendar import MAX_BYTES, TOO_LARGE, CalendarError
 from webapp.services.clock import utcnow

@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import ReminderSettings
-from webapp.schemas import ReminderSettingsSchema
+from webapp.schemas.reminders import ReminderSettingsSchema
 from webapp.services.care import care_settings
 from webapp.services.practices import practice_list
 from webapp.services.pulse import STATEMENT_KEYS, csv_cells

@@ -22,14 +22,12 @@ from marshmallow import ValidationError
 
 from webapp.extensions import db
 from webapp.models import CareSettings, ReminderSettings
-from webapp.schemas import (
-    NOTE_LENGTH,
-    PRACTICE_NAME_LENGTH,
-    ReminderSettingsSchema,
-    SupervisionDateSchema,
-    SupportSettingsSchema,
-    validating_for,
-)
+from webapp.schemas.base import validating_for
+from webapp.schemas.care import SupervisionDateSchema
+from webapp.schemas.checkins import NOTE_LENGTH
+from webapp.schemas.practices import PRACTICE_NAME_LENGTH
+from webapp.schemas.reminders import ReminderSettingsSchema
+from webapp.schemas.support import SupportSettingsSchema
 from webapp.services import reminders
 from webapp.services.care import save_supervision_date
 from webapp.services.clock import utcnow

@@ -37,20 +37,11 @@ from webapp.models import (
     SupervisionNote,
     User,
 )
-from webapp.schemas import (
-    CREATED,
-    REJECTED,
-    UNCHANGED,
-    UPDATED,
-    BreakSchema,
-    CheckInSchema,
-    PracticeDoneSchema,
-    PulseSchema,
-    ReflectionSchema,
-    ReframeMarkSchema,
-    SupervisionNoteSchema,
-    validating_for,
-)
+from webapp.schemas.base import validating_for
+from webapp.schemas.care import BreakSchema, SupervisionNoteSchema
+from webapp.schemas.checkins import CheckInSchema, PracticeDoneSchema
+from webapp.schemas.reflect import PulseSchema, ReflectionSchema, ReframeMarkSchema
+from webapp.schemas.sync import CREATED, REJECTED, UNCHANGED, UPDATED
 from webapp.services import follow_ups
 from webapp.services.clock import utcnow
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from webapp.forms import identifiers_to_confirm
-from webapp.schemas import SupportSettingsSchema
+from webapp.schemas.support import SupportSettingsSchema
 from webapp.services.support import (
     MAX_OWN_LINES,
     REGIONS,

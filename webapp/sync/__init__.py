@@ -5,12 +5,7 @@ from flask_wtf.csrf import generate_csrf
 
 from webapp.api import load_json, never_store, per_person, refusal, signed_in_write
 from webapp.extensions import limiter
-from webapp.schemas import (
-    REJECTED,
-    SyncRequestSchema,
-    SyncResponseSchema,
-    SyncSessionSchema,
-)
+from webapp.schemas.sync import REJECTED, SyncRequestSchema, SyncResponseSchema, SyncSessionSchema
 from webapp.services.sync import dump_entry, sync_entries, user_tag
 from webapp.sync.openapi import build_openapi
 

@@ -3,7 +3,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, url_for
 
-from webapp.schemas import (
+from webapp.schemas.sync import (
     EntryObject,
     ErrorSchema,
     FieldErrorsSchema,
