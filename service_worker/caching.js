@@ -16,7 +16,7 @@ const TendCaching = (() => {
   const NO_COPY_PATIENCE_MS = 4000;
   // When a kept page was fetched, written on its copy, so the page can say how fresh it is.
   const KEPT_AT = "X-Tend-Kept-At";
-  const KEEPING = "X-Tend-Keep"; // on a page fetched to keep (webapp/reminders/pages.py)
+  const KEEPING = "X-Tend-Keep"; // on a page fetched to keep (webapp/pages.py)
   // Counts sign-ins and sign-outs: a page fetched before one is never kept after it.
   let generation = 0;
   const shellTexts = new Map();

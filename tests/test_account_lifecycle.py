@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from tests.conftest import PASSWORD, Session
 from webapp.extensions import db
@@ -13,7 +13,15 @@ from webapp.models import (
     CalendarBlock,
     CalendarDayOff,
     CalendarFeed,
+    CareNudge,
     CareSettings,
+    Circle,
+    CircleBlock,
+    CircleInvitation,
+    CircleMember,
+    CircleSettings,
+    DebriefAnswer,
+    DebriefRequest,
     Passkey,
     Practice,
     PracticeDone,
@@ -78,13 +86,18 @@ def delete_account(member, password=PASSWORD):
 
 
 def rows_of(user_id):
-    """How many rows, in every table, belong to this user."""
+    """How many rows, in every table, belong to this user: name them in any column that
+    refers to a user (a circle's maker, a nudge's sender or receiver...)."""
     counts = {}
     for table in db.metadata.sorted_tables:
-        column = table.c.get("user_id") if table.name != "users" else table.c.id
-        if column is not None:
+        columns = [table.c.id] if table.name == "users" else [
+            column for column in table.c
+            if any(key.column.table.name == "users" for key in column.foreign_keys)
+        ]
+        if columns:
             counts[table.name] = db.session.scalar(
-                select(func.count()).select_from(table).where(column == user_id)
+                select(func.count()).select_from(table)
+                .where(or_(*(column == user_id for column in columns)))
             )
     return counts
 
@@ -117,7 +130,29 @@ def fill_account(app, email):
             CalendarFeed(user_id=user.id, address="https://calendar.example/secret.ics"),
             CalendarBlock(user_id=user.id, starts_at=now, ends_at=now),
             CalendarDayOff(user_id=user.id, day=date(2026, 12, 24)),
+            CircleSettings(user_id=user.id, nudges="quiet"),
         ])
+        # A circle of the person's own with a friend in it, and one thing of every kind
+        friend = User(email=f"friend-of-{email}", password_hash="x")
+        circle = Circle(name="Peers", created_by=user.id)
+        db.session.add_all([friend, circle])
+        db.session.flush()
+        request_id, friends_request = str(uuid.uuid4()), str(uuid.uuid4())
+        db.session.add_all([
+            CircleMember(circle_id=circle.id, user_id=user.id, name="Me"),
+            CircleMember(circle_id=circle.id, user_id=friend.id, name="Friend"),
+            CircleInvitation(circle_id=circle.id, digest=uuid.uuid4().hex * 2,
+                             created_by=user.id, expires_at=now),
+            CircleBlock(user_id=user.id, blocked_id=friend.id),
+            CareNudge(id=str(uuid.uuid4()), circle_id=circle.id, sender_id=user.id,
+                      recipient_id=friend.id, message="proud"),
+            DebriefRequest(id=request_id, circle_id=circle.id, asker_id=user.id),
+            DebriefRequest(id=friends_request, circle_id=circle.id, asker_id=friend.id),
+        ])
+        db.session.flush()
+        db.session.add(
+            DebriefAnswer(id=str(uuid.uuid4()), request_id=friends_request, user_id=user.id)
+        )
         db.session.commit()
         return user.id, user_tag(user, app.secret_key)
 

@@ -2,8 +2,9 @@
 sign-in redirect or a 401, and another person gets a 404 for anything of someone
 else's. A new route with a parameter this file does not know fails here until it is
 added below, so no route escapes the check."""
+import hashlib
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,11 @@ from webapp.extensions import db
 from webapp.models import (
     Break,
     CheckIn,
+    Circle,
+    CircleBlock,
+    CircleInvitation,
+    CircleMember,
+    DebriefRequest,
     Passkey,
     Practice,
     PracticeDone,
@@ -36,8 +42,12 @@ PUBLIC = {
 }
 # Parameters that name shared things, not anyone's data: the same for everyone.
 SHARED = {("reflect.reframes", "key"), ("reflect.mark_helpful", "key"),
-          ("checkins.update", "part")}
-SHARED_VALUES = {"key": None, "part": "tank"}
+          ("checkins.update", "part"),
+          # An invitation link opens its circle to whoever has it: that is what it is for
+          # (tests/test_circles.py checks forged, used, expired and revoked ones).
+          ("circles.join", "secret"), ("circles.accept", "secret")}
+INVITATION = "sams-invitation-to-a-colleague"
+SHARED_VALUES = {"key": None, "part": "tank", "secret": INVITATION}
 PROBLEM = {"problem": "stuck on the plan", "whose": "mine", "currency": None, "cultures": None}
 
 
@@ -56,7 +66,7 @@ def owned(app, member):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "sam@example.org"))
         ids = {name: str(uuid.uuid4()) for name in ("checkin", "done", "reflection", "break",
-                                                     "note", "pulse")}
+                                                     "note", "pulse", "request")}
         rows = [
             CheckIn(id=ids["checkin"], user_id=user.id, tank=2, **entry),
             PracticeDone(id=ids["done"], user_id=user.id, practice="water", **entry),
@@ -76,8 +86,31 @@ def owned(app, member):
                              slot_day=date.today(), slot_sequence=1, status="sent"),
         ]
         db.session.add_all(rows + extra)
+        circle = Circle(name="Sam's circle", created_by=user.id)
+        db.session.add(circle)
+        db.session.flush()
+        # Someone Sam blocked, and an invitation Sam made, in Sam's circle
+        blocked = User(email="kim@example.org", password_hash="x")
+        db.session.add(blocked)
+        db.session.flush()
+        circle_things = [
+            CircleMember(circle_id=circle.id, user_id=user.id, name="Sam"),
+            CircleMember(circle_id=circle.id, user_id=blocked.id, name="Kim"),
+            CircleBlock(user_id=user.id, blocked_id=blocked.id),
+            CircleInvitation(circle_id=circle.id, created_by=user.id,
+                             digest=hashlib.sha256(INVITATION.encode()).hexdigest(),
+                             expires_at=now + timedelta(days=7)),
+            DebriefRequest(id=ids["request"], circle_id=circle.id, asker_id=user.id,
+                           created_at=now),
+        ]
+        db.session.add_all(circle_things)
         db.session.commit()
         return {
+            ("circles", "circle_id"): circle.id,
+            ("circles", "member_id"): blocked.id,
+            ("circles", "blocked_id"): blocked.id,
+            ("circles", "invitation_id"): circle_things[3].id,
+            ("circles", "request_id"): circle_things[4].id,
             ("checkins", "entry_id"): ids["checkin"],
             ("practices", "entry_id"): ids["done"],
             ("reflect", "entry_id"): ids["reflection"],

@@ -38,6 +38,7 @@ def create_app(config=None):
         auth,
         care,
         checkins,
+        circles,
         insights,
         practices,
         pwa,
@@ -60,6 +61,7 @@ def create_app(config=None):
     app.register_blueprint(reflect.bp)
     app.register_blueprint(care.bp)
     app.register_blueprint(insights.bp)
+    app.register_blueprint(circles.bp)
     from webapp.tasks import init_tasks
 
     init_tasks(app)

@@ -394,3 +394,130 @@ class Pulse(Entry, db.Model):
     week_start: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(String(280))
+
+
+# The peer circle (services.circles) --------------------------------------------------------
+
+
+class Circle(db.Model):
+    """A small group of colleagues who send each other care. Only what is made for the
+    circle is shared in it: who belongs, care nudges and debrief requests."""
+
+    __tablename__ = "circles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    # Who may remove members; None once they have deleted their account.
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CircleMember(db.Model):
+    """A person in a circle, and the name the circle knows them by."""
+
+    __tablename__ = "circle_members"
+    __table_args__ = (Index("ix_circle_members_user", "user_id"),)
+
+    circle_id: Mapped[int] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(40))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CircleInvitation(db.Model):
+    """A one-time link into a circle. Only a digest of its secret is kept: the link is
+    the capability, and a copy of the database must not hold working ones."""
+
+    __tablename__ = "circle_invitations"
+    __table_args__ = (Index("ix_circle_invitations_circle", "circle_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CircleBlock(db.Model):
+    """A person has blocked another: nothing from them reaches the blocker, anywhere."""
+
+    __tablename__ = "circle_blocks"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CareNudge(db.Model):
+    """A pre-written message of care from one member to another. Its id is made where
+    it was sent (the phone), so a nudge sent twice over a bad connection is stored once;
+    `status` goes pending -> sent (pushed once) or kept (shown only in the list)."""
+
+    __tablename__ = "care_nudges"
+    __table_args__ = (
+        Index("ix_care_nudges_recipient", "recipient_id", "created_at"),
+        Index("ix_care_nudges_sender", "sender_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DebriefRequest(db.Model):
+    """"Could someone debrief with me today?", asked of a circle until the asker closes it."""
+
+    __tablename__ = "debrief_requests"
+    __table_args__ = (Index("ix_debrief_requests_circle", "circle_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    asker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # its push
+
+
+class DebriefAnswer(db.Model):
+    """A member's one-tap answer to a debrief request: a time they can talk (as they
+    wrote it, "14:30", in their own day), or care without a time. One per member."""
+
+    __tablename__ = "debrief_answers"
+    __table_args__ = (UniqueConstraint("request_id", "user_id", name="uq_debrief_answer"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("debrief_requests.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    talk_at: Mapped[time | None] = mapped_column(Time)  # None: "not today, sending care"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # its push
+
+
+class CircleSettings(db.Model):
+    """How circle messages reach a person: `nudges` is "on", "quiet" (no push in their
+    quiet hours, only the list) or "off" (no nudges at all)."""
+
+    __tablename__ = "circle_settings"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    nudges: Mapped[str] = mapped_column(String(10), default="on")

@@ -1,5 +1,6 @@
 """Background jobs on Huey: the reminder dispatcher (every minute), the sending tasks,
-and reading people's calendar feeds (every half hour each).
+reading people's calendar feeds (every half hour each), and the pushes of the peer
+circle (care nudges, debrief requests and their answers).
 
 The queue lives in SQLite under instance/ by default, and in Redis when REDIS_URL is
 set. Any number of worker processes may run, on any number of machines with Redis:
@@ -20,7 +21,7 @@ from datetime import timedelta
 from huey import RedisHuey, SqliteHuey, crontab
 
 from webapp.extensions import db
-from webapp.services import calendar_feeds, reminders
+from webapp.services import calendar_feeds, circles, reminders
 from webapp.services.clock import utcnow
 from webapp.services.push import VapidKey, push_session
 
@@ -116,7 +117,22 @@ def init_tasks(app):
         for user_id in due:
             read_calendar(user_id)
 
+    @queue.task(retries=2, retry_delay=5)
+    def send_circle_push(kind, object_id):
+        """Push a care nudge, a debrief request or an answer to whom it is for, once."""
+        with app.app_context():
+            circles.push(kind, object_id, utcnow(), **sending())
+
+    @queue.periodic_task(crontab(minute="*"))
+    def send_stalled_circle_pushes():
+        """Queue again any circle push that was stored but never queued (a worker down)."""
+        with app.app_context():
+            waiting = circles.stalled(utcnow())
+        for kind, object_id in waiting:
+            send_circle_push(kind, object_id)
+
     app.extensions["tend_tasks"] = {
+        "circle_push": send_circle_push, "stalled_circle_pushes": send_stalled_circle_pushes,
         "queue": queue, "dispatch": dispatch_reminders, "on_the_minute": dispatch_on_the_minute,
         "send": send_reminders, "read_calendar": read_calendar, "read_calendars": read_calendars,
     }

@@ -36,12 +36,12 @@ WORKER_MODULES = ("network", "caching", "guard", "outbox", "sync", "push")
 # The signed-in pages the worker keeps, so they open and save with no network even
 # before a first visit: the check-in as soon as someone signs in; the rest (the other
 # tabs, the support page with their own numbers, the reflect tools, the debrief a safety
-# session's card offers, and the styles they need) from the next page on, so that the
-# first visit stays small.
+# session's card offers, the peer circle and the care received, and the styles they
+# need) from the next page on, so that the first visit stays small.
 MAIN_PAGES = ("checkins.home",)
 LATER_PAGES = ("checkins.history", "reflect.hub", "insights.overview", "account.settings",
                "support.crisis", "reflect.stuck", "reflect.reframes", "reflect.pulse",
-               "care.supervision", "care.breaks")
+               "care.supervision", "care.breaks", "circles.index", "circles.nudges")
 LATER_FILES = ("css/more.css",)
 WORKER_FOLDER = os.path.join(os.path.dirname(__file__), "..", "..", "service_worker")
 GUARD_FILE = guard.__file__  # its rules go to the phone: a change makes a new worker

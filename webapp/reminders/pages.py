@@ -6,6 +6,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.api import signed_in_write
 from webapp.extensions import csrf, db
+from webapp.pages import opened_by_the_person
 from webapp.reminders import bp
 from webapp.schemas.base import validating_for
 from webapp.schemas.reminders import REMINDER_MODES, WEEKDAYS, ReminderSettingsSchema
@@ -16,8 +17,6 @@ from webapp.services.clock import utcnow
 # An upload's form: the file, its token and a little room.
 CALENDAR_FORM_LIMIT = MAX_BYTES + 64 * 1024
 NO_CALENDAR = "Choose a calendar file, or paste your calendar's address."
-# Marks a page the service worker fetches to keep for later, not one a person opens.
-KEEPING_HEADER = "X-Tend-Keep"
 
 LISTS = ("workdays", "practices")
 
@@ -117,9 +116,9 @@ def quieter_notice():
     """For every signed-in page: whether it tells the person reminders went quieter today.
 
     Said once, so only to a page a person opens: not to one the service worker fetches
-    to keep for later (service_worker/caching.js marks those), where no one would see it.
+    to keep for later, where no one would see it.
     """
-    if request.headers.get(KEEPING_HEADER):
+    if not opened_by_the_person():
         return False
     return reminders.tell_if_quieter(current_user, utcnow())
 

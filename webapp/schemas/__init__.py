@@ -13,4 +13,5 @@ each builds on base, and sync gathers the entry schemas of the others:
 - push: a browser's push subscription and keys, a device as listed
 - reminders: the reminder plan (WEEKDAYS, REMINDER_MODES)
 - support: the support page's own lines and region
+- circles: the peer circle's forms, and the nudges and answers its outbox sends
 """

@@ -4,6 +4,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from webapp.schemas.base import WholeNumber, _required
 from webapp.schemas.care import BreakEntrySchema, SupervisionNoteEntrySchema
 from webapp.schemas.checkins import CheckInEntrySchema, PracticeDoneEntrySchema
+from webapp.schemas.circles import CareNudgeEntrySchema, DebriefAnswerEntrySchema
 from webapp.schemas.reflect import PulseEntrySchema, ReflectionEntrySchema, ReframeMarkEntrySchema
 
 # What the sync API says happened to each entry it was sent.
@@ -66,6 +67,8 @@ class SyncRequestSchema(Schema):
                 SupervisionNoteEntrySchema,
                 BreakEntrySchema,
                 PulseEntrySchema,
+                CareNudgeEntrySchema,
+                DebriefAnswerEntrySchema,
             ),
             error_messages=dict.fromkeys(
                 ("invalid", "null"), "Each entry is an object holding its fields."

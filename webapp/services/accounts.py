@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 
 from webapp.extensions import db
 from webapp.models import User, new_login_token
+from webapp.services import circles
 
 
 class EmailTaken(Exception):
@@ -87,8 +88,11 @@ def password_matches(user, password):
 
 
 def delete_account(user):
-    """Delete the user and, through the database's cascades, every row of theirs."""
+    """Delete the user and, through the database's cascades, every row of theirs: with
+    their circle memberships, the nudges they sent and the requests they made. Circles
+    left empty go too; the others simply no longer list them."""
     db.session.execute(delete(User).where(User.id == user.id))
+    circles.forget_empty_circles()
     db.session.commit()
 
 

@@ -2,8 +2,9 @@
 and a spreadsheet of their entries.
 
 The JSON export holds the account's name and time zone, the practice list, the reminder
-plan, the care settings and every entry of every kind in ENTRY_KINDS (deleted ones too,
-as tombstones), each exactly as the sync API carries it. Nothing that opens the account
+plan, the care settings, what the person made in peer circles (not imported again: a
+circle is other people's too) and every entry of every kind in ENTRY_KINDS (deleted
+ones too, as tombstones), each exactly as the sync API carries it. Nothing that opens the account
 is in it: no password hash, passkeys or push subscriptions.
 
 The CSV has one row per live entry and always these columns, in this order:
@@ -32,6 +33,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import ReminderSettings
 from webapp.schemas.reminders import ReminderSettingsSchema
+from webapp.services import circles
 from webapp.services.care import care_settings
 from webapp.services.practices import practice_list
 from webapp.services.pulse import STATEMENT_KEYS, csv_cells
@@ -63,6 +65,7 @@ def export_document(user, now):
         "practices": _practices(user),
         "reminders": reminder_plan(user),
         "care": _care(user),
+        "circles": circles.export_of(user),
         "entries": [dump_entry(kind, entry) for kind, entry in all_entries(user)],
     }
 

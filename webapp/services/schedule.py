@@ -237,6 +237,12 @@ def _session_end(plan, moment):
     return None
 
 
+def in_quiet_hours(plan, moment):
+    """Whether the instant `moment` falls in the plan's quiet hours."""
+    local = moment.astimezone(plan.zone)
+    return _quiet_end(plan, local.date(), local.time()) is not None
+
+
 def free_from(plan, moment):
     """The first instant from `moment` on outside the quiet hours and (in between-sessions
     mode) outside a session: when something held back by them may go."""

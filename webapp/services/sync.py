@@ -65,6 +65,9 @@ ENTRY_LABELS = {
     "break": "A break",
     "pulse": "A weekly pulse",
     "supervision_note": "A note for supervision",
+    # Not entries, but kept in the phone's outbox the same way (services.circles)
+    "care_nudge": "A care nudge to your circle",
+    "debrief_answer": "An answer to a debrief request",
 }
 
 # The change counter is written on the table rather than through the ORM, whose

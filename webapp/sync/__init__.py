@@ -6,7 +6,9 @@ from flask_wtf.csrf import generate_csrf
 from webapp.api import load_json, never_store, per_person, refusal, signed_in_write
 from webapp.extensions import limiter
 from webapp.schemas.sync import REJECTED, SyncRequestSchema, SyncResponseSchema, SyncSessionSchema
-from webapp.services.sync import dump_entry, sync_entries, user_tag
+from webapp.services.circles import SENT_KINDS, save_sent
+from webapp.services.clock import utcnow
+from webapp.services.sync import EntryResult, dump_entry, sync_entries, user_tag
 from webapp.sync.openapi import build_openapi
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
@@ -55,12 +57,16 @@ def sync():
     limit = current_app.config["SYNC_MAX_BATCH"]
     if len(batch["entries"]) > limit:
         return refusal(413, TOO_MANY, max_entries=limit)
+    submissions = [_split_kind(entry) for entry in batch["entries"]]
+    sent = _send_circle_messages(submissions)
     results, changes = sync_entries(
         current_user,
-        [_split_kind(entry) for entry in batch["entries"]],
+        [submission for submission in submissions if submission[0] not in SENT_KINDS],
         batch["cursor"] or 0,
         current_app.config["SYNC_MAX_CHANGES"],
     )
+    stored = iter(results)
+    results = [sent[index] if index in sent else next(stored) for index in range(len(submissions))]
     return _answer(batch["entries"], results, changes)
 
 
@@ -85,6 +91,19 @@ def _answer(entries, results, changes):
             "more": changes.more,
         }
     )
+
+
+def _send_circle_messages(submissions):
+    """Nudges and debrief answers the phone kept while offline: each stored (once) and
+    queued for its push; their results by place in the batch."""
+    now, results = utcnow(), {}
+    for index, (kind, fields) in enumerate(submissions):
+        if kind in SENT_KINDS:
+            status, errors, push = save_sent(current_user, kind, fields, now)
+            results[index] = EntryResult(status, errors=errors)
+            if push and push[1].status == "pending":
+                current_app.extensions["tend_tasks"]["circle_push"](push[0], push[1].id)
+    return results
 
 
 def _split_kind(entry):
