@@ -19,7 +19,7 @@ from tests.browser.conftest import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: 
 from webapp import create_app  # noqa: E402
 from webapp.config import TestConfig  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import User  # noqa: E402
+from webapp.models import CircleMember, DebriefAnswer, DebriefRequest, User  # noqa: E402
 from webapp.services.sync import save_entries  # noqa: E402
 
 # Two weeks of a made-up person's between-session check-ins, for the insights picture:
@@ -52,6 +52,28 @@ def fill_a_fortnight(app, email):
                 entries.append(("practice_done", {**stamps, "id": str(uuid.uuid4()),
                                                   "practice": "breaths"}))
         save_entries(person, entries)
+
+
+def add_colleagues(app, circle_id):
+    """Two colleagues in the person's circle: one asked for a debrief, one can talk at 14:30."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        # No password: these two never sign in
+        sam, noor = (User(email=f"{name}@example.org", password_hash="-")  # noqa: S106
+                     for name in ("sam", "noor"))
+        db.session.add_all([sam, noor])
+        db.session.flush()
+        request = DebriefRequest(id=str(uuid.uuid4()), circle_id=circle_id, asker_id=sam.id,
+                                 created_at=now - timedelta(minutes=20))
+        db.session.add_all([
+            CircleMember(circle_id=circle_id, user_id=sam.id, name="Sam"),
+            CircleMember(circle_id=circle_id, user_id=noor.id, name="Noor"),
+            request,
+        ])
+        db.session.flush()
+        db.session.add(DebriefAnswer(id=str(uuid.uuid4()), request_id=request.id,
+                                     user_id=noor.id, talk_at=datetime(2026, 1, 1, 14, 30).time()))
+        db.session.commit()
 
 
 def main(out_dir="docs", scheme="light"):
@@ -92,6 +114,13 @@ def main(out_dir="docs", scheme="light"):
         page.evaluate("document.getElementById('tank-heading').scrollIntoView()")
         page.evaluate("window.scrollBy(0, -16)")
         page.screenshot(path=out / f"charts-{scheme}.png")
+        page.goto("/circles")
+        page.fill("#name", "Tuesday peers")
+        page.fill("#member_name", "Robin")
+        page.click("text=Start the circle")
+        add_colleagues(app, int(page.url.rsplit("/", 1)[1]))
+        page.reload()
+        page.screenshot(path=out / f"circle-{scheme}.png")
         browser.close()
     server.shutdown()
 

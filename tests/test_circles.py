@@ -42,7 +42,9 @@ def start_circle(person, name="Tuesday peers", member_name="Sam"):
 
 def invitation_link(person, circle_id):
     person.fetch_token(f"/circles/{circle_id}")
-    page = person.post(f"/circles/{circle_id}/invitations").get_data(as_text=True)
+    made = person.post(f"/circles/{circle_id}/invitations")
+    assert made.headers["Location"] == f"/circles/{circle_id}#invite-title"
+    page = person.client.get(f"/circles/{circle_id}").get_data(as_text=True)
     return LINK.search(page).group(1).replace("http://localhost", "")
 
 
@@ -389,9 +391,9 @@ def test_a_debrief_request_is_answered_and_seen(app, member, other_member, circl
     assert asked.notification["title"] == "Sam asks: could someone debrief with me today?"
     assert answer(other_member, circle_id, request_id, talk_at="14:30").status_code == 302
     [answered] = push_service.delivered(sams_phone.browser)
-    assert "Alex can talk at 14:30" in answered.notification["body"]
+    assert "Alex can talk at 2:30 PM" in answered.notification["body"]
     page = member.client.get(f"/circles/{circle_id}").get_data(as_text=True)
-    assert "Alex can talk at <strong>14:30</strong>" in page
+    assert "Alex can talk at <strong>2:30 PM</strong>" in page
     member.fetch_token(f"/circles/{circle_id}")
     assert member.post(f"/circles/debriefs/{request_id}/close").status_code == 302
     assert answer(other_member, circle_id, request_id, not_today="1").status_code == 404
@@ -607,7 +609,7 @@ def test_circle_messages_the_server_cannot_take_are_refused_one_by_one(member, o
         base | {"kind": "debrief_answer", "request": request_id, "talk_at": "16:15"})
     assert alexs["results"][0]["status"] == "created"
     page = member.client.get(f"/circles/{circle_id}").get_data(as_text=True)
-    assert "Alex can talk at <strong>16:15</strong>" in page
+    assert "Alex can talk at <strong>4:15 PM</strong>" in page
 
 
 def test_a_blocked_members_answers_and_requests_are_hidden_too(member, other_member, circle):
@@ -619,7 +621,7 @@ def test_a_blocked_members_answers_and_requests_are_hidden_too(member, other_mem
     member.fetch_token(f"/circles/{circle_id}")
     member.post(f"/circles/{circle_id}/members/{alex}/block")
     page = member.client.get(f"/circles/{circle_id}").get_data(as_text=True)
-    assert "11:00" not in page and "Alex" not in page
+    assert "11:00 AM" not in page and "Alex" not in page
     assert "No answers yet" in page
 
 
@@ -649,3 +651,24 @@ def test_a_member_following_a_spent_link_to_their_circle_just_lands_in_it(member
     link = invitation_link(member, circle_id)
     member.fetch_token(f"/circles/{circle_id}")
     assert other_member.client.get(link).headers["Location"] == f"/circles/{circle_id}"
+
+
+def test_a_new_link_is_shown_once_and_a_reload_makes_no_other(app, member):
+    circle_id = start_circle(member)
+    member.fetch_token(f"/circles/{circle_id}")
+    member.post(f"/circles/{circle_id}/invitations")
+    kept = member.client.get(f"/circles/{circle_id}", headers={"X-Tend-Keep": "1"})
+    assert "new-link" not in kept.get_data(as_text=True)  # the worker's copy does not take it
+    assert "new-link" in member.client.get(f"/circles/{circle_id}").get_data(as_text=True)
+    assert "new-link" not in member.client.get(f"/circles/{circle_id}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CircleInvitation)) == 1
+
+
+def test_a_page_kept_by_the_service_worker_leaves_the_message_for_the_person(member):
+    member.fetch_token("/circles")
+    created = member.post("/circles", {"name": "Peers", "member_name": "Sam"})
+    kept = member.client.get("/history", headers={"X-Tend-Keep": "1"})
+    assert "Peers is ready" not in kept.get_data(as_text=True)
+    assert "Peers is ready" in member.client.get(created.headers["Location"]).get_data(
+        as_text=True)

@@ -115,16 +115,22 @@ def _register_template_helpers(app):
     from webapp.services import checkins
     from webapp.services.checkins import day_label
 
+    @app.template_filter("wall_time")
+    def wall_time(value):
+        """A time of day as the app writes every time, e.g. '2:30 PM'."""
+        return value.strftime("%-I:%M %p")
+
     @app.template_filter("local_time")
     def local_time(moment):
         """A moment as the clock on the user's wall shows it, e.g. '2:05 PM'."""
-        return moment.astimezone(ZoneInfo(current_user.timezone)).strftime("%-I:%M %p")
+        return wall_time(moment.astimezone(ZoneInfo(current_user.timezone)))
 
     @app.template_filter("local_date")
     def local_date(moment):
         """The user's calendar day of a moment, e.g. 'Monday 16 November'."""
         return day_label(moment.astimezone(ZoneInfo(current_user.timezone)).date())
 
+    from webapp.pages import opened_by_the_person
     from webapp.pwa import PLACEHOLDER_ID
     from webapp.services.sync import ENTRY_LABELS
     from webapp.services.sync import user_tag as tag_for
@@ -135,6 +141,7 @@ def _register_template_helpers(app):
 
     app.jinja_env.globals.update(
         user_tag=user_tag,
+        opened_by_the_person=opened_by_the_person,
         ENTRY_LABELS=ENTRY_LABELS,
         PLACEHOLDER_ID=PLACEHOLDER_ID,
         TANK_LEVELS=checkins.TANK_LEVELS,

@@ -100,3 +100,30 @@ document.addEventListener("htmx:afterRequest", (event) => {
     if (box) box.hidden = true;
   }
 });
+
+// A link to pass on (an invitation into a circle): one tap copies it, or opens the
+// phone's share sheet where there is one. The button shows only when either works.
+function offerCopy(root) {
+  for (const button of root.querySelectorAll("button[data-copy]")) {
+    const canShare = Boolean(navigator.share);
+    if (!canShare && !navigator.clipboard) continue;
+    if (canShare) button.textContent = "Share the link";
+    button.hidden = false;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => offerCopy(document));
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest && event.target.closest("button[data-copy]");
+  if (!button) return;
+  const link = document.getElementById(button.dataset.copy).value;
+  const status = document.getElementById(`${button.dataset.copy}-status`);
+  try {
+    if (navigator.share) await navigator.share({ url: link });
+    else await navigator.clipboard.writeText(link);
+    if (!navigator.share && status) status.textContent = button.dataset.copied;
+  } catch (error) {
+    // Share sheet closed, or copying refused: the link stays there to long-press.
+  }
+});

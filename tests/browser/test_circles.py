@@ -44,8 +44,8 @@ BREATHE = "Sending you a slow breath and a moment of calm."
 def circle_of_two(browser, live_server, sam):
     """Sam, signed up on `sam`, starts a circle and makes an invitation link; Alex signs up
     on a phone of their own and joins with it. Yields Alex's page, left on the circle's
-    page, and that page's path; Sam's is left on the answer that shows the link (a POST's:
-    a reload would make another link). Alex's phone fails the test on any page error, as
+    page, and that page's path; Sam's is left on the circle's page that showed the link
+    (once: a reload shows it no more). Alex's phone fails the test on any page error, as
     `phone` does."""
     sam.goto("/circles")
     sam.get_by_label("Name of the circle").fill(CIRCLE)
@@ -62,10 +62,10 @@ def circle_of_two(browser, live_server, sam):
         expect(alex.get_by_role("heading", level=1)).to_have_text(f"Join {CIRCLE}")
         alex.get_by_label("Your name in the circle").fill("Alex")
         alex.get_by_role("button", name="Join the circle").tap()
-        # Not the "You're in" flash: a page the worker fetches to keep meanwhile (X-Tend-Keep)
-        # can take it, as base.html draws flashes for those too; so the circle's page.
         expect(alex).to_have_url(f"{live_server.url}{circle_path}")
         expect(alex.get_by_role("heading", level=1)).to_have_text(CIRCLE)
+        # A page the worker fetches to keep meanwhile leaves the message for this one
+        expect(alex.locator("#notices")).to_contain_text(f"You're in {CIRCLE}.")
         yield alex, circle_path
 
 
@@ -113,7 +113,7 @@ def test_sam_invites_alex_by_link_and_both_see_the_circle(browser, live_server, 
         expect(sam.locator(members)).to_have_text(["Sam (you)", "Alex"])
         expect(nudge_chip(sam, PROUD)).to_be_visible()
         expect(sam.locator("#new-link")).to_have_count(0)  # shown only once
-        expect(sam.get_by_text("unused, works until")).to_have_count(0)  # the link is spent
+        expect(sam.get_by_text("Links not used yet")).to_have_count(0)  # the link is spent
 
 
 def test_a_nudge_arrives_as_a_notification_and_is_listed_once(
@@ -150,6 +150,7 @@ def test_a_debrief_request_is_answered_and_the_asker_sees_it(browser, live_serve
     register(sam, scripts=False)
     with circle_of_two(browser, live_server, sam) as (alex, _):
         sam.get_by_role("button", name="Could someone debrief with me today?").tap()
+        expect(sam.locator("#notices")).to_contain_text("Asked. The circle will see it")
         asked = sam.locator("article.debrief")
         expect(asked).to_contain_text("You asked: could someone debrief with me today?")
         expect(asked).to_contain_text("No answers yet.")
@@ -162,13 +163,13 @@ def test_a_debrief_request_is_answered_and_the_asker_sees_it(browser, live_serve
         request.get_by_label("I can talk at").fill("14:30")
         request.get_by_role("button", name="Send", exact=True).tap()
         expect(alex.locator(f"#answer-status-{request_id}")).to_have_text(
-            "Sent: you can talk at 14:30."
+            "Sent: you can talk at 2:30 PM."
         )
         settled(alex)
 
         sam.reload()
         answers = sam.locator(f"#request-{request_id} .debrief-answers li")
-        expect(answers).to_have_text(["Alex can talk at 14:30 (their time)"])
+        expect(answers).to_have_text(["Alex can talk at 2:30 PM (their time)"])
         expect(sam.get_by_role("button", name="Close the request")).to_be_visible()
 
 

@@ -6,7 +6,17 @@ to anyone not in that circle, the same as for something that does not exist.
 """
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from marshmallow import ValidationError
 
@@ -26,6 +36,8 @@ from webapp.services.circles import NUDGE_SETTINGS, NUDGES, Refused
 from webapp.services.clock import utcnow
 
 bp = personal_pages(Blueprint("circles", __name__, url_prefix="/circles"))
+# The invitation link just made, on its way to the page that shows it once.
+NEW_LINK = "circle_link"
 bp.add_app_template_global(NUDGES, "NUDGES")
 
 
@@ -59,16 +71,20 @@ def debrief():
 
 @bp.get("/<int:circle_id>")
 def show(circle_id):
-    return _circle_page(_circle(circle_id))
+    circle = _circle(circle_id)
+    link = session.pop(NEW_LINK, None) if opened_by_the_person() else None
+    return _circle_page(circle, new_link=link)
 
 
 @bp.post("/<int:circle_id>/invitations")
 def invite(circle_id):
-    """A new one-time link, shown once: only its digest is kept."""
+    """A new one-time link. Only its digest is kept, so the link itself is shown once:
+    carried in the session to the circle's page the redirect opens (a reload there
+    makes no second link)."""
     circle = _circle(circle_id)
     _, secret = circles.invite(current_user, circle, utcnow())
-    link = url_for("circles.join", secret=secret, _external=True)
-    return _circle_page(circle, new_link=link)
+    session[NEW_LINK] = url_for("circles.join", secret=secret, _external=True)
+    return redirect(url_for("circles.show", circle_id=circle.id, _anchor="invite-title"))
 
 
 @bp.post("/<int:circle_id>/invitations/<int:invitation_id>/revoke")
@@ -271,7 +287,6 @@ def _circle_page(circle, errors=None, new_link=None, answering=None):
         invitations=circles.open_invitations(circle, now),
         requests=circles.open_requests(circle, current_user, now),
         nudges_off=circles.nudges_off_among(circle),
-        sent_today=circles.sent_today(current_user, circle, now),
         errors=errors or {}, new_link=new_link, answering=answering, new_id=uuid.uuid4,
     )
 

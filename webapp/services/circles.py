@@ -429,17 +429,6 @@ def _blocked_ids(user):
     return select(CircleBlock.blocked_id).where(CircleBlock.user_id == user.id)
 
 
-def sent_today(sender, circle, now):
-    """How many nudges the person sent to each member of the circle in the last day."""
-    rows = db.session.execute(
-        select(CareNudge.recipient_id, func.count())
-        .where(CareNudge.sender_id == sender.id, CareNudge.circle_id == circle.id,
-               CareNudge.created_at > now - timedelta(days=1))
-        .group_by(CareNudge.recipient_id)
-    )
-    return dict(rows.all())
-
-
 # Debrief requests --------------------------------------------------------------------------
 
 
@@ -595,7 +584,7 @@ def _message(kind, thing, url):
                        tag=f"tend-debrief-{thing.id}",
                        url=urljoin(url, f"circles/{thing.circle_id}"))
     request = db.session.get(DebriefRequest, thing.request_id)
-    body = (f"{name} can talk at {thing.talk_at:%H:%M} (their time)." if thing.talk_at
+    body = (f"{name} can talk at {thing.talk_at:%-I:%M %p} (their time)." if thing.talk_at
             else f"{name} can't today, and is sending care.")
     return Message(title="An answer to your debrief request", body=body,
                    tag=f"tend-debrief-answer-{thing.id}",
