@@ -209,8 +209,6 @@ def answer(request_id):
     values = form_fields(request.form, ("id", "talk_at", "not_today"))
     try:
         data = DebriefAnswerSchema().load(values)
-        if data["talk_at"] is None and not data["not_today"]:
-            raise Refused("talk_at", "Give a time you can talk, or choose \"Not today\".")
         given = circles.answer(current_user, asked, str(data["id"]),
                                None if data["not_today"] else data["talk_at"], utcnow())
     except ValidationError as error:

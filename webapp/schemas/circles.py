@@ -1,6 +1,6 @@
 """The peer circle's forms: making a circle and joining one (with the name the circle
 will know the person by), nudges, debrief requests and answers, and how nudges arrive."""
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from webapp.schemas.base import FormSchema, _kind_field, _required
 from webapp.services.circles import NUDGE_SETTINGS, NUDGES
@@ -8,6 +8,7 @@ from webapp.services.circles import NUDGE_SETTINGS, NUDGES
 CIRCLE_NAME_LENGTH = 60
 MEMBER_NAME_LENGTH = 40
 A_UUID = "Send the id the page gave this form (a UUID)."
+NO_ANSWER = "Give a time you can talk, or choose \"Not today\"."
 
 
 class MemberNameSchema(FormSchema):
@@ -60,6 +61,12 @@ class DebriefAnswerSchema(FormSchema):
         error_messages={"invalid": "Give a time, like 14:30."},
     )
     not_today = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def a_time_or_not_today(self, data, **kwargs):
+        """One of the two answers: a time, or "not today" (which wins over a time)."""
+        if data.get("talk_at") is None and not data.get("not_today"):
+            raise ValidationError(NO_ANSWER, "talk_at")
 
 
 class NudgeSettingSchema(FormSchema):

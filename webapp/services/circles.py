@@ -754,8 +754,6 @@ def save_sent(user, kind, payload, now):
         request = find_request(user, str(data["request"]), now)
         if request is None:
             return "rejected", NO_SUCH_REQUEST, None
-        if data["talk_at"] is None and not data["not_today"]:
-            raise Refused("talk_at", "Give a time you can talk, or choose \"Not today\".")
         given = answer(user, request, str(data["id"]),
                        None if data["not_today"] else data["talk_at"], now)
         return "created", {}, ("answer", given)
