@@ -18,9 +18,13 @@ from webapp.models import CheckIn, ReminderDelivery, ReminderSettings, User
 from webapp.services import follow_ups, reminders, schedule, sync
 from webapp.services.reframes import SITUATIONS
 
-# A safety session's check-in two hours ago (the member's time zone is UTC): its
-# follow-ups are due a day and three days on, at the same minute.
-SESSION_AT = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
+# A safety session's check-in a few hours ago (the member's time zone is UTC): its
+# follow-ups are due a day and three days on, at the same minute, still to come. It is
+# made before 21:00, so that the hours around them (quiet hours, "later") stay on their
+# day: two hours before a run just after midnight, they crossed into the next one.
+_RECENT = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
+SESSION_AT = (_RECENT if 1 <= _RECENT.hour < 21
+              else _RECENT - timedelta(hours=(_RECENT.hour - 20) % 24))
 DAY_ONE = SESSION_AT + timedelta(days=1)
 DAY_THREE = SESSION_AT + timedelta(days=3)
 MARK = {"safety_session": ["0", "1"]}  # the switch on, as the form sends it
