@@ -13,6 +13,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from marshmallow import ValidationError
 
+from webapp.api import per_person
+from webapp.extensions import limiter
 from webapp.forms import form_fields
 from webapp.schemas.account import ChangePasswordSchema, DeleteAccountSchema, ProfileSchema
 from webapp.services.accounts import (
@@ -26,6 +28,14 @@ from webapp.services.sync import user_tag
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 - a message, not a secret
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+# Checking the password behind a session (to change it, or to delete the account) is
+# limited as signing in is: wrong answers count, per person, across both pages.
+password_checks = limiter.shared_limit(
+    lambda: current_app.config["SIGNIN_RATE_LIMIT"], scope="password-check",
+    key_func=per_person, methods=["POST"],
+    deduct_when=lambda response: response.status_code == 422,
+)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -50,6 +60,7 @@ def settings():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@password_checks
 def password():
     """A new password; every other device it was signed in on is signed out."""
     errors = {}
@@ -78,6 +89,7 @@ def _remembered():
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
+@password_checks
 def delete():
     """Delete the account and everything in it, after the password confirms it."""
     errors = {}

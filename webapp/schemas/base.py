@@ -1,6 +1,7 @@
 """What every schema shares: blank text as missing, entries' ids and times, whole
 numbers, practice keys, and loading on a person's behalf (validating_for)."""
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 from marshmallow import (
     RAISE,
@@ -20,6 +21,9 @@ from webapp.services.practices import known_keys
 
 # How far ahead of the server a device's clock may be before its times are refused.
 CLOCK_SKEW = timedelta(days=1)
+# Nothing of Tend's is older: days before it overflow the arithmetic of zones and weeks.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+TOO_EARLY = "This is before 1970; check the date, or the device's clock."
 
 
 def _required(message):
@@ -64,6 +68,26 @@ class WholeNumber(fields.Integer):
         return super()._validated(value)
 
 
+UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = ("This text holds a character that cannot be kept (half of an emoji, or a "
+               "control character). Type it again.")
+
+
+def _storable(value, depth=0):
+    """Whether every text in a value (however nested, up to a sane depth) can be stored
+    on both databases: valid Unicode without lone surrogates, and no NUL, which
+    PostgreSQL refuses in text."""
+    if isinstance(value, str):
+        return UNSTORABLE_CHARACTER.search(value) is None
+    if depth > 20:
+        return not isinstance(value, dict | list)
+    if isinstance(value, dict):
+        return all(_storable(k, depth + 1) and _storable(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(item, depth + 1) for item in value)
+    return True
+
+
 class FormSchema(Schema):
     """Treat blank text as missing, so an empty optional field means 'not given'."""
 
@@ -78,11 +102,15 @@ class FormSchema(Schema):
         """Strip text and turn empty strings into None."""
         if not isinstance(data, dict):
             return data
-        cleaned = {}
+        cleaned, unstorable = {}, {}
         for key, value in data.items():
             if isinstance(value, str):
                 value = (value if key in self.verbatim else value.strip()) or None
+            if not _storable(value):
+                unstorable[key] = [UNSTORABLE]
             cleaned[key] = value
+        if unstorable:
+            raise ValidationError(unstorable)
         return cleaned
 
 
@@ -114,12 +142,33 @@ class EntrySchema(FormSchema):
                 raise ValidationError(
                     "This time is in the future; check the device's clock.", name
                 )
+            if data.get(name) and data[name] < EARLIEST:
+                raise ValidationError(TOO_EARLY, name)
 
     @post_load
     def id_as_text(self, data, **kwargs):
         """Store ids in their canonical text form."""
         data["id"] = str(data["id"])
         return data
+
+
+def from_1970(value):
+    """A validator for a day or a moment of an entry: from 1970 on."""
+    earliest = EARLIEST if isinstance(value, datetime) else EARLIEST.date()
+    if value < earliest:
+        raise ValidationError(TOO_EARLY)
+
+
+def by_tomorrow(value):
+    """A validator for a day an entry is about: no later than tomorrow (in any zone)."""
+    if value > utcnow().date() + CLOCK_SKEW:
+        raise ValidationError("This day is still to come; check the date.")
+
+
+def within_a_year(value):
+    """A validator for a day planned ahead (a break): no more than a year from now."""
+    if value > utcnow().date() + timedelta(days=366):
+        raise ValidationError("This day is more than a year away; check the date.")
 
 
 def _kind_field(kind):

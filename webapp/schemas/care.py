@@ -2,7 +2,14 @@
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 from marshmallow.experimental.context import Context
 
-from webapp.schemas.base import EntrySchema, FormSchema, _kind_field, _required
+from webapp.schemas.base import (
+    EntrySchema,
+    FormSchema,
+    _kind_field,
+    _required,
+    from_1970,
+    within_a_year,
+)
 from webapp.services.care import (
     ABOUT_KINDS,
     BREAK_NOTE_LENGTH,
@@ -40,6 +47,7 @@ class SupervisionNoteSchema(EntrySchema):
     discussed_at = fields.AwareDateTime(
         allow_none=True,
         load_default=None,
+        validate=from_1970,
         error_messages={"invalid": "When was it discussed? Send a time with its offset."},
     )
 
@@ -71,11 +79,13 @@ class BreakSchema(EntrySchema):
 
     first_day = fields.Date(
         required=True,
+        validate=[from_1970, within_a_year],
         error_messages=_required("When did the break begin?")
         | {"invalid": "Give the first day as a date, e.g. 2026-07-01."},
     )
     last_day = fields.Date(
         required=True,
+        validate=[from_1970, within_a_year],
         error_messages=_required("When was the last day of the break?")
         | {"invalid": "Give the last day as a date, e.g. 2026-07-14."},
     )

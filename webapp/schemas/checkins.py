@@ -1,9 +1,14 @@
 """Check-ins and practices done, as the card, the outbox and the sync API send them."""
 from marshmallow import ValidationError, fields, validate, validates
+from marshmallow.experimental.context import Context
 
 from webapp.schemas.base import EntrySchema, WholeNumber, _kind_field, _required, practice_key
+from webapp.services.reminders import delivery_owner
 
 NOTE_LENGTH = 280
+# Row ids are 32-bit integers on PostgreSQL: a larger number can name no reminder.
+MAX_ROW_ID = 2**31 - 1
+NOT_YOUR_REMINDER = "This is not one of your reminders."
 
 
 class CheckInSchema(EntrySchema):
@@ -58,8 +63,20 @@ class PracticeDoneSchema(EntrySchema):
     delivery = WholeNumber(
         allow_none=True,
         load_default=None,
+        validate=validate.Range(1, MAX_ROW_ID, error=NOT_YOUR_REMINDER),
         metadata={"description": "The reminder this answers, if any."},
     )
+
+    @validates("delivery")
+    def validate_delivery(self, value, **kwargs):
+        """A reminder of the person's own (see validating_for); one no longer stored is
+        let be, so a "Done" kept long on the phone still counts."""
+        if value is None:
+            return
+        owner = delivery_owner(value)
+        user = Context.get({}).get("user")
+        if owner is not None and (user is None or owner != user.id):
+            raise ValidationError(NOT_YOUR_REMINDER)
 
 
 class CheckInEntrySchema(CheckInSchema):

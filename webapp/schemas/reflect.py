@@ -6,7 +6,14 @@ from datetime import UTC, timedelta
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 from marshmallow.experimental.context import Context
 
-from webapp.schemas.base import EntrySchema, FormSchema, _kind_field, _required
+from webapp.schemas.base import (
+    EntrySchema,
+    FormSchema,
+    _kind_field,
+    _required,
+    by_tomorrow,
+    from_1970,
+)
 from webapp.services.pulse import HIGHEST, LOWEST, STATEMENT_KEYS, week_of
 from webapp.services.pulse import NOTE_LENGTH as PULSE_NOTE_LENGTH
 from webapp.services.reflect import ANSWER_LENGTH, MAX_PROBLEMS, NEXT_STEP_LENGTH, WHOSE
@@ -216,6 +223,7 @@ class PulseSchema(EntrySchema):
     week_start = fields.Date(
         allow_none=True,
         load_default=None,
+        validate=[from_1970, by_tomorrow],
         error_messages={"invalid": "Give the week's Monday as a date, e.g. 2026-11-16."},
     )
     note = fields.String(

@@ -169,6 +169,8 @@ def _read_tend(user, text):
         document = json.loads(text)
     except ValueError:
         raise ImportRefused("This looks like JSON but is not complete or valid JSON.") from None
+    except RecursionError:  # lists or objects nested thousands deep: no export is
+        raise ImportRefused(NOT_KNOWN) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ImportRefused(NOT_KNOWN)
     if document.get("version") != VERSION:
@@ -189,6 +191,9 @@ def _read_tend(user, text):
             continue
         payload = dict(entry)
         kind = payload.pop("kind", None)
+        if not isinstance(kind, str):
+            plan.skipped.append((number, "This entry does not say what kind of entry it is."))
+            continue
         payload["id"] = _new_id(tag, payload["id"])
         if isinstance(payload.get("about_id"), str):
             payload["about_id"] = _new_id(tag, payload["about_id"])

@@ -547,12 +547,23 @@ def _checkin_times(people):
 
 
 def _done_from(delivery_ids):
-    """Which of these reminders had their practice marked done."""
+    """Which of these reminders had their practice marked done, by the person each was
+    sent to (no one else's "done" answers another person's reminder)."""
     if not delivery_ids:
         return set()
     return set(db.session.scalars(
-        select(PracticeDone.delivery).where(PracticeDone.delivery.in_(delivery_ids))
+        select(PracticeDone.delivery)
+        .join(ReminderDelivery, (ReminderDelivery.id == PracticeDone.delivery)
+              & (ReminderDelivery.user_id == PracticeDone.user_id))
+        .where(PracticeDone.delivery.in_(delivery_ids))
     ))
+
+
+def delivery_owner(delivery_id):
+    """Whose reminder this is: a user id, or None for one not (or no longer) stored."""
+    return db.session.scalar(
+        select(ReminderDelivery.user_id).where(ReminderDelivery.id == delivery_id)
+    )
 
 
 def _count_sent(settings, plan, now):

@@ -1,0 +1,178 @@
+"""Rows of the outside tester's table (issue 17) that no longer hold: each sends its
+exact request, on SQLite and PostgreSQL."""
+import json
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD
+from tests.test_export_import import confirm, upload
+from tests.test_sync_api import Device
+from webapp.extensions import db
+from webapp.models import CheckIn, PracticeDone, ReminderDelivery, User
+from webapp.services import reminders
+
+NOW = datetime.now(UTC).isoformat()
+
+
+def practice_done(delivery):
+    return {"kind": "practice_done", "id": str(uuid.uuid4()), "practice": "water",
+            "delivery": delivery, "created_at": NOW, "updated_at": NOW}
+
+
+def alexs_reminder(app):
+    with app.app_context():
+        alex = db.session.scalar(select(User).where(User.email == "alex@example.org"))
+        delivery = ReminderDelivery(user_id=alex.id, slot_key="fixed_times:x",
+                                    due_at=datetime.now(UTC), slot_day=date.today(),
+                                    slot_sequence=1, status="sent", sent_at=datetime.now(UTC))
+        db.session.add(delivery)
+        db.session.commit()
+        return delivery.id
+
+
+def test_4_a_practice_done_cannot_name_another_persons_reminder(app, member, other_member):
+    delivery_id = alexs_reminder(app)
+    answer = Device(member.client).sync(practice_done(delivery_id))
+    assert answer["results"][0]["status"] == "rejected"
+    assert answer["results"][0]["errors"] == {"delivery": ["This is not one of your reminders."]}
+    with app.app_context():  # and one stored some other way still answers nobody's reminder
+        sam = db.session.scalar(select(User.id).where(User.email == "sam@example.org"))
+        db.session.add(PracticeDone(id=str(uuid.uuid4()), user_id=sam, practice="water",
+                                    delivery=delivery_id, created_at=datetime.now(UTC),
+                                    updated_at=datetime.now(UTC)))
+        db.session.commit()
+        assert reminders._done_from({delivery_id}) == set()
+
+
+def test_2_a_huge_delivery_number_is_refused_and_its_neighbour_saved(app, member):
+    checkin = {"kind": "checkin", "id": str(uuid.uuid4()), "tank": 3, "created_at": NOW,
+               "updated_at": NOW}
+    answer = Device(member.client).sync(checkin, practice_done(2**70))
+    assert [result["status"] for result in answer["results"]] == ["created", "rejected"]
+    assert answer["results"][1]["errors"] == {"delivery": ["This is not one of your reminders."]}
+
+
+def test_a_persons_own_reminder_and_one_no_longer_kept_are_fine(app, member):
+    with app.app_context():
+        sam = db.session.scalar(select(User.id).where(User.email == "sam@example.org"))
+        own = ReminderDelivery(user_id=sam, slot_key="fixed_times:y", due_at=datetime.now(UTC),
+                               slot_day=date.today(), slot_sequence=1, status="sent")
+        db.session.add(own)
+        db.session.commit()
+        own_id = own.id
+    answer = Device(member.client).sync(practice_done(own_id), practice_done(2**31 - 1))
+    assert [result["status"] for result in answer["results"]] == ["created", "created"]
+
+
+def test_5_a_deeply_nested_import_file_is_refused_with_words(member):
+    text = '{"format":"tend-export","version":1,"x":' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = upload(member, text)
+    assert response.status_code == 422
+    assert "neither a Tend export" in response.get_data(as_text=True)
+    assert confirm(member, text).status_code == 422
+
+
+def test_6_an_entry_whose_kind_is_a_list_is_skipped_and_the_rest_imported(app, member):
+    document = {
+        "format": "tend-export", "version": 1,
+        "practices": [{"key": "own-1", "name": "Feed the ducks"}],
+        "entries": [
+            {"kind": ["x"], "id": "b"},
+            {"kind": "checkin", "id": "a", "tank": 4, "created_at": NOW, "updated_at": NOW},
+        ],
+    }
+    text = json.dumps(document)
+    preview = upload(member, text)
+    assert preview.status_code == 200
+    assert "does not say what kind of entry it is" in preview.get_data(as_text=True)
+    report = confirm(member, text)
+    assert report.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+
+
+def test_8_wrong_passwords_behind_a_session_meet_the_sign_in_limit(app, member):
+    wrong = {"current_password": "not my password", "password": "a much newer passphrase",
+             "confirm": "a much newer passphrase"}
+    statuses = []
+    for _ in range(7):
+        member.fetch_token("/account/password")
+        statuses.append(member.post("/account/password", wrong).status_code)
+    for _ in range(4):  # the same count goes on on the delete page
+        member.fetch_token("/account/delete")
+        statuses.append(member.post("/account/delete", {"password": "wrong"}).status_code)
+    assert statuses == [422] * 10 + [429]
+    member.fetch_token("/account/delete")
+    refused = member.post("/account/delete", {"password": PASSWORD})
+    assert refused.status_code == 429 and "Too many attempts" in refused.get_data(as_text=True)
+    with app.app_context():  # and the account is still there
+        assert db.session.scalar(select(User).where(User.email == "sam@example.org"))
+
+
+def test_a_right_password_is_not_counted(member):
+    def change(current, new="a much newer passphrase"):
+        member.fetch_token("/account/password")
+        form = {"current_password": current, "password": new, "confirm": new}
+        return member.post("/account/password", form).status_code
+
+    statuses = [change("not my password") for _ in range(9)]
+    statuses.append(change(PASSWORD))  # right: changed, and not counted
+    statuses += [change("not my password") for _ in range(2)]
+    assert statuses == [422] * 9 + [302, 422, 429]
+
+
+YEAR_ONE = "0001-01-01T00:00:00+00:00"
+
+
+def test_3_year_one_times_are_refused_and_the_pages_stay_up(app, member):
+    device = Device(member.client)
+    checkin = {"kind": "checkin", "id": str(uuid.uuid4()), "tank": 3,
+               "created_at": YEAR_ONE, "updated_at": YEAR_ONE}
+    note = {"kind": "supervision_note", "id": str(uuid.uuid4()), "text": "bring this",
+            "created_at": NOW, "updated_at": NOW, "discussed_at": YEAR_ONE}
+    answer = device.sync(checkin, note)
+    assert [result["status"] for result in answer["results"]] == ["rejected", "rejected"]
+    assert answer["results"][0]["errors"]["created_at"] == [
+        "This is before 1970; check the date, or the device's clock."]
+    assert "discussed_at" in answer["results"][1]["errors"]
+    member.fetch_token("/account")
+    member.post("/account", {"timezone": "America/New_York"})
+    assert member.client.get(f"/checkins/{checkin['id']}").status_code == 404
+    assert member.client.get("/supervision").status_code == 200
+
+
+def test_2_days_out_of_range_are_refused_with_words(member):
+    base = {"created_at": NOW, "updated_at": NOW}
+    answer = Device(member.client).sync(
+        {"kind": "pulse", "id": str(uuid.uuid4()), "week_start": "0001-01-01",
+         "answers": {"gave_back": 3}} | base,
+        {"kind": "break", "id": str(uuid.uuid4()), "first_day": "9999-12-30",
+         "last_day": "9999-12-31"} | base,
+        {"kind": "break", "id": str(uuid.uuid4()), "first_day": "0001-01-01",
+         "last_day": "0001-01-02"} | base,
+    )
+    assert [result["status"] for result in answer["results"]] == ["rejected"] * 3
+    assert "week_start" in answer["results"][0]["errors"]
+    assert answer["results"][1]["errors"]["first_day"] == [
+        "This day is more than a year away; check the date."]
+    assert "first_day" in answer["results"][2]["errors"]
+
+
+def test_2_a_half_emoji_or_a_nul_is_refused_and_its_neighbour_saved(app, member):
+    def checkin(**fields):
+        return {"kind": "checkin", "id": str(uuid.uuid4()), "tank": 3, "created_at": NOW,
+                "updated_at": NOW} | fields
+
+    device = Device(member.client)
+    answer = device.sync(checkin(), checkin(note="\ud800x"), checkin(note="a\x00b"),
+                         {"kind": "reflection", "id": str(uuid.uuid4()), "created_at": NOW,
+                          "updated_at": NOW, "problems": [{"problem": "x\udfff",
+                                                           "whose": "mine"}]})
+    statuses = [result["status"] for result in answer["results"]]
+    assert statuses == ["created", "rejected", "rejected", "rejected"]
+    assert "half of an emoji" in answer["results"][1]["errors"]["note"][0]
+    assert "problems" in answer["results"][3]["errors"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
