@@ -110,6 +110,8 @@ class ReflectionSchema(EntrySchema):
         rows = messages.pop("problems", None)
         if isinstance(rows, dict):
             for index, row in rows.items():
+                if not isinstance(row, dict):  # the problem itself is not an object
+                    row = {"_schema": row}
                 for name, found in row.items():
                     key = "problems" if name == "_schema" else f"problems.{index}.{name}"
                     messages[key] = [f"Problem {index + 1}: {message}" for message in found]
