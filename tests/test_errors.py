@@ -1,4 +1,11 @@
 """Errors: a page for people, JSON for API clients, never a traceback."""
+import sqlite3
+import uuid
+
+from flask_migrate import upgrade
+
+from tests.conftest import Session
+from tests.test_sync_api import Device
 from webapp import create_app
 from webapp.config import TestConfig
 
@@ -44,3 +51,29 @@ def test_an_oversized_post_is_refused_with_413(member):
     member.fetch_token("/")
     response = member.post("/checkins", {"tank": "3", "note": "x" * (2 * 1024 * 1024)}, htmx=True)
     assert response.status_code == 413
+
+
+def test_a_busy_database_is_a_503_to_retry_never_a_500(tmp_path):
+    """Another writer holds SQLite's lock past the wait: the phone is told to try again."""
+    app = create_app(TestConfig(str(tmp_path), f"sqlite:///{tmp_path}/busy.db",
+                                SQLITE_BUSY_MS=100))
+    with app.app_context():
+        upgrade()
+    person = Session(app.test_client())
+    assert person.register().status_code == 302
+    device = Device(person.client)
+    holder = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of its write
+    try:
+        response = device.post({"user": device.user, "cursor": None, "entries": [
+            {"kind": "checkin", "id": str(uuid.uuid4()), "tank": 3,
+             "created_at": "2026-12-07T10:00:00+00:00",
+             "updated_at": "2026-12-07T10:00:00+00:00"}]})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    # At least the moment asked for (the rate limiter may stretch it to its window's end)
+    assert int(response.headers["Retry-After"]) >= 2
+    assert "Nothing was lost" in response.get_json()["error"]
+    assert device.sync()["cursor"] == 0  # and the next try goes through

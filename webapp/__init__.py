@@ -79,17 +79,18 @@ def _init_database(app):
     db.init_app(app)
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
+    busy_ms = int(app.config["SQLITE_BUSY_MS"])
+
+    def sqlite_pragmas(connection, _record):
+        """Per-connection SQLite settings."""
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.close()
+
     with app.app_context():
-        event.listen(db.engine, "connect", _sqlite_pragmas)
-
-
-def _sqlite_pragmas(connection, _record):
-    """Per-connection SQLite settings."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+        event.listen(db.engine, "connect", sqlite_pragmas)
 
 
 def _init_login(app):

@@ -60,6 +60,8 @@ class Config:
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.REDIS_URL = env.get("REDIS_URL")
+        # How long a SQLite write waits for another's before giving up (a 503 to retry).
+        self.SQLITE_BUSY_MS = int(env.get("TEND_SQLITE_BUSY_MS", "10000"))
         # No form or payload of Tend's comes near this; anything bigger is refused (413).
         self.MAX_CONTENT_LENGTH = 1024 * 1024
 

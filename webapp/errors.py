@@ -1,7 +1,8 @@
 """One error renderer for every status: JSON for API clients, a page for people."""
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from webapp.extensions import db
 
@@ -13,8 +14,13 @@ FRIENDLY = {
     405: "That action isn't available here.",
     413: "That was more than we can take in one go.",
     429: "Too many attempts in a short time. Please wait a little and try again.",
+    503: "We're busy for a moment. Nothing was lost; please try again in a few seconds.",
     500: "Something went wrong on our side. What you saved before is safe; please try again.",
 }
+
+
+# How long a busy database asks the phone (or person) to wait before trying again.
+BUSY_RETRY_SECONDS = 2
 
 
 def wants_json():
@@ -45,6 +51,16 @@ def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def handle_http_error(error):
         return render_error(error)
+
+    @app.errorhandler(OperationalError)
+    def handle_busy_database(error):
+        """SQLite busy past its wait (one writer at a time): a 503 to try again after a
+        moment, which the phone's outbox honours; anything else is unexpected."""
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            return handle_unexpected(error)
+        app.logger.warning("Database busy on %s %s", request.method, request.path)
+        return render_error(ServiceUnavailable(retry_after=BUSY_RETRY_SECONDS))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error):
