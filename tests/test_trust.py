@@ -176,3 +176,53 @@ def test_2_a_half_emoji_or_a_nul_is_refused_and_its_neighbour_saved(app, member)
     assert "problems" in answer["results"][3]["errors"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+
+
+# The database refusing one entry of a batch: a real refusal, by a trigger that raises
+# for one note, on each database.
+REFUSE = {
+    "sqlite": ["""CREATE TRIGGER refuse_one BEFORE INSERT ON checkins
+                  WHEN NEW.note = 'the database says no'
+                  BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"""],
+    "postgresql": [
+        """CREATE FUNCTION refuse_one() RETURNS trigger AS $$
+           BEGIN
+             IF NEW.note = 'the database says no' THEN
+               RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation';
+             END IF;
+             RETURN NEW;
+           END $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER refuse_one BEFORE INSERT ON checkins
+           FOR EACH ROW EXECUTE FUNCTION refuse_one()""",
+    ],
+}
+UNDO = {"sqlite": ["DROP TRIGGER refuse_one"],
+        "postgresql": ["DROP TRIGGER refuse_one ON checkins", "DROP FUNCTION refuse_one()"]}
+
+
+def test_2_an_entry_the_database_refuses_is_rejected_and_the_rest_saved(app, member):
+    dialect = "sqlite" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else (
+        "postgresql")
+    with app.app_context(), db.engine.begin() as connection:
+        for statement in REFUSE[dialect]:
+            connection.exec_driver_sql(statement)
+    try:
+        def checkin(**fields):
+            return {"kind": "checkin", "id": str(uuid.uuid4()), "tank": 3,
+                    "created_at": NOW, "updated_at": NOW} | fields
+
+        device = Device(member.client)
+        sent = [checkin(), checkin(note="the database says no"), checkin(note="fine")]
+        answer = device.sync(*sent)
+        assert [result["status"] for result in answer["results"]] == [
+            "created", "rejected", "created"]
+        assert answer["results"][1]["errors"] == {
+            "entry": ["This entry could not be stored as it is. Check it, or leave it out."]}
+        with app.app_context():
+            stored = db.session.scalars(select(CheckIn.seq).order_by(CheckIn.seq)).all()
+        assert stored == [1, 2]  # the change numbers stay gap-free
+        assert {entry["id"] for entry in answer["changes"]} == {sent[0]["id"], sent[2]["id"]}
+    finally:
+        with app.app_context(), db.engine.begin() as connection:
+            for statement in UNDO[dialect]:
+                connection.exec_driver_sql(statement)

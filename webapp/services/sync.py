@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import uuid
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from functools import cache
 
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, exists, select, text, update
+from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -44,6 +46,8 @@ from webapp.schemas.reflect import PulseSchema, ReflectionSchema, ReframeMarkSch
 from webapp.schemas.sync import CREATED, REJECTED, UNCHANGED, UPDATED
 from webapp.services import follow_ups
 from webapp.services.clock import utcnow
+
+log = logging.getLogger(__name__)
 
 # Supervision notes come last: exports list, and imports save, the entries a note may be
 # about (care.ABOUT_KINDS) before the notes that point at them.
@@ -185,9 +189,40 @@ def _save(user, submissions):
     with validating_for(user):
         prepared = [_prepare(kind, payload) for kind, payload in submissions]
         with _one_writer():
-            results, before = _apply_batch(user, prepared)
-            db.session.commit()
+            try:
+                results, before = _apply_batch(user, prepared)
+                db.session.commit()
+            except OperationalError:
+                raise  # the database busy: the whole batch comes again (a 503)
+            except _UNSTORABLE:
+                # One entry the database would not take, though it passed its schema:
+                # each then goes on its own, so only that one is refused.
+                db.session.rollback()
+                log.warning("A batch of %d could not be stored whole", len(prepared),
+                            exc_info=True)
+                results, before = [_save_alone(user, entry) for entry in prepared], None
     return results, before
+
+
+# What storing a valid entry may still raise: the database refusing a value, or the
+# driver failing to send it.
+_UNSTORABLE = (StatementError, ValueError, ArithmeticError)
+NOT_STORED = {"entry": ["This entry could not be stored as it is. Check it, or leave it out."]}
+
+
+def _save_alone(user, submission):
+    """One entry of a batch that failed as a whole, in its own transaction (so the change
+    numbers stay gap-free): its result, or refused if it fails on its own too."""
+    try:
+        [result], _ = _apply_batch(user, [submission])
+        db.session.commit()
+    except OperationalError:
+        raise
+    except _UNSTORABLE:
+        db.session.rollback()
+        log.warning("An entry of kind %s could not be stored", submission.kind, exc_info=True)
+        return EntryResult(REJECTED, errors=NOT_STORED)
+    return result
 
 
 @dataclass
