@@ -25,6 +25,7 @@ from webapp.models import (
     PushSubscription,
     Reflection,
     ReminderDelivery,
+    SignIn,
     SupervisionNote,
     User,
 )
@@ -106,6 +107,8 @@ def owned(app, member):
         db.session.add_all(circle_things)
         db.session.commit()
         return {
+            ("account", "sign_in_id"): db.session.scalar(
+                select(SignIn.id).where(SignIn.user_id == user.id)),
             ("circles", "circle_id"): circle.id,
             ("circles", "member_id"): blocked.id,
             ("circles", "blocked_id"): blocked.id,

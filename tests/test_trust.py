@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Session
 from tests.test_export_import import confirm, upload
+from tests.test_push_api import MAC_FIREFOX
 from tests.test_sync_api import Device
 from webapp.extensions import db
-from webapp.models import CheckIn, PracticeDone, ReminderDelivery, User
+from webapp.models import CheckIn, PracticeDone, ReminderDelivery, SignIn, User
 from webapp.services import reminders
 
 NOW = datetime.now(UTC).isoformat()
@@ -226,3 +227,63 @@ def test_2_an_entry_the_database_refuses_is_rejected_and_the_rest_saved(app, mem
         with app.app_context(), db.engine.begin() as connection:
             for statement in UNDO[dialect]:
                 connection.exec_driver_sql(statement)
+
+
+# Sessions that end -------------------------------------------------------------------------
+
+
+def cookies_of(client):
+    return {name: client.get_cookie(name).value for name in ("session", "remember_token")}
+
+
+def replaying(app, **cookies):
+    """A fresh client with nothing but these old cookies."""
+    client = app.test_client()
+    for name, value in cookies.items():
+        client.set_cookie(name, value)
+    return client
+
+
+def test_1_signing_out_ends_the_session_and_its_remember_me(app, member):
+    member.sign_out()
+    phone = Session(app.test_client())
+    assert phone.sign_in(remember="1").status_code == 302
+    old = cookies_of(phone.client)
+    assert phone.sign_out().status_code == 302
+    for cookies in ({"session": old["session"]}, {"remember_token": old["remember_token"]}, old):
+        client = replaying(app, **cookies)
+        history = client.get("/history")
+        assert history.status_code == 302 and history.headers["Location"].startswith("/sign-in")
+        assert client.get("/api/v1/session").status_code == 401
+
+
+def test_account_lists_the_devices_and_signs_out_another_or_all(app, member):
+    laptop = Session(app.test_client())
+    laptop.client.environ_base["HTTP_USER_AGENT"] = MAC_FIREFOX
+    assert laptop.sign_in(remember="1").status_code == 302
+    tablet = Session(app.test_client())
+    assert tablet.sign_in().status_code == 302
+    page = member.client.get("/account/devices").get_data(as_text=True)
+    assert "Firefox on a Mac" in page and page.count("Sign out this device") == 2
+    assert page.count("this device</span>") == 1
+    with app.app_context():
+        laptops = db.session.scalar(select(SignIn.id).where(SignIn.device == "Firefox on a Mac"))
+    member.fetch_token("/account/devices")
+    assert member.post(f"/account/devices/{laptops}/sign-out").status_code == 302
+    assert laptop.client.get("/history").status_code == 302  # signed out, remember-me too
+    assert tablet.client.get("/history").status_code == 200
+    member.fetch_token("/account/devices")
+    assert member.post("/account/devices/sign-out-others").status_code == 302
+    assert tablet.client.get("/history").status_code == 302
+    assert member.client.get("/history").status_code == 200  # this one stays
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SignIn)) == 1
+
+
+def test_another_persons_device_cannot_be_signed_out(app, member, other_member):
+    with app.app_context():
+        alexs = db.session.scalar(select(SignIn.id).join(User).where(
+            User.email == "alex@example.org"))
+    member.fetch_token("/account/devices")
+    assert member.post(f"/account/devices/{alexs}/sign-out").status_code == 404
+    assert other_member.client.get("/history").status_code == 200

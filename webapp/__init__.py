@@ -94,9 +94,11 @@ def _init_database(app):
 
 
 def _init_login(app):
-    """Sessions: users are found by their rotating login token."""
+    """Sessions: each sign-in is a row the server keeps (services.accounts); a cookie
+    whose sign-in ended, by signing out here or elsewhere, names nobody."""
     from webapp.auth import unauthorized
-    from webapp.models import User
+    from webapp.services.accounts import user_for_session
+    from webapp.services.clock import utcnow
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -104,8 +106,8 @@ def _init_login(app):
     login_manager.unauthorized_handler(unauthorized)
 
     @login_manager.user_loader
-    def load_user(token):
-        return db.session.scalar(db.select(User).where(User.login_token == token))
+    def load_user(key):
+        return user_for_session(key, utcnow())
 
 
 def _register_template_helpers(app):

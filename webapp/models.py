@@ -50,7 +50,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def new_login_token():
-    """A random token that identifies a user's sign-ins; rotating it signs them all out."""
+    """A random value for the retired users.login_token column (see User)."""
     return secrets.token_urlsafe(32)
 
 
@@ -64,6 +64,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str | None] = mapped_column(String(80))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Retired: sign-ins are rows now (SignIn). Dropping the column would make SQLite
+    # rebuild the users table, and its cascades would take every entry with it.
     login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The number given to this user's latest change; see services.sync.
@@ -71,9 +73,29 @@ class User(UserMixin, db.Model):
     # Counts changes to this user's own practice list; see services.practices.
     practice_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
+    # The key of the sign-in this request came with (services.accounts), not a column.
+    session_key = None
+
     def get_id(self):
-        """Flask-Login stores this token, not the row id, in the session and cookie."""
-        return self.login_token
+        """Flask-Login keeps the sign-in's key, not the row id, in the session and the
+        remember-me cookie: ending the sign-in on the server ends both."""
+        return self.session_key
+
+
+class SignIn(db.Model):
+    """A device signed in to an account: the server's own record of each session, so
+    that signing out, here or from another device, ends it for good. Only a digest of
+    its key is kept; the key itself lives in the device's cookies."""
+
+    __tablename__ = "sign_ins"
+    __table_args__ = (Index("ix_sign_ins_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    device: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CheckIn(db.Model):

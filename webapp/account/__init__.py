@@ -1,25 +1,28 @@
-"""The user's own settings: name and time zone, password, deleting the account."""
+"""The user's own settings: name and time zone, password, the devices signed in,
+deleting the account."""
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
-from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
+from flask_login import current_user, login_required, logout_user
 from marshmallow import ValidationError
 
 from webapp.api import per_person
-from webapp.extensions import limiter
+from webapp.extensions import db, limiter
 from webapp.forms import form_fields
 from webapp.schemas.account import ChangePasswordSchema, DeleteAccountSchema, ProfileSchema
 from webapp.services.accounts import (
     delete_account,
+    end_session,
+    end_sessions,
     password_matches,
+    sessions_of,
     set_password,
     update_profile,
 )
@@ -72,19 +75,39 @@ def password():
             errors = error.normalized_messages()
         else:
             if password_matches(current_user, data["current_password"]):
-                remembered = _remembered()
-                set_password(current_user, data["password"])
-                login_user(current_user, remember=remembered)  # this device stays in
+                set_password(current_user, data["password"])  # this device stays in
                 flash("Password changed. Any other device that was signed in is signed out.")
                 return redirect(url_for("account.settings"))
             errors = {"current_password": [WRONG_PASSWORD]}
     return render_template("account/password.html", errors=errors), 422 if errors else 200
 
 
-def _remembered():
-    """Whether this device was kept signed in ("remember me"), so it stays so."""
-    name = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)
-    return "_remember" in session or name in request.cookies
+@bp.get("/devices")
+@login_required
+def devices():
+    """Where the person is signed in: each device, when it was last seen, and a way to
+    sign it out from here."""
+    return render_template("account/devices.html", sign_ins=sessions_of(current_user))
+
+
+@bp.post("/devices/<int:sign_in_id>/sign-out")
+@login_required
+def sign_out_device(sign_in_id):
+    """Sign out another device of the person's (this one signs out from Account)."""
+    if not end_session(current_user, sign_in_id):
+        abort(404)
+    flash("That device is signed out. It will need the password, or a passkey, again.")
+    return redirect(url_for("account.devices"))
+
+
+@bp.post("/devices/sign-out-others")
+@login_required
+def sign_out_others():
+    """Sign out every device but this one."""
+    end_sessions(current_user, keep=current_user.session_key)
+    db.session.commit()
+    flash("Every other device is signed out.")
+    return redirect(url_for("account.devices"))
 
 
 @bp.route("/delete", methods=["GET", "POST"])

@@ -18,7 +18,15 @@ from marshmallow import ValidationError
 from webapp.extensions import htmx, limiter
 from webapp.forms import form_fields, safe_next
 from webapp.schemas.account import RegisterSchema, SignInSchema
-from webapp.services.accounts import EmailTaken, authenticate, register_user
+from webapp.services.accounts import (
+    EmailTaken,
+    authenticate,
+    device_label,
+    end_session,
+    register_user,
+    start_session,
+)
+from webapp.services.clock import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -52,7 +60,7 @@ def register():
         except EmailTaken:
             errors = {"email": ["An account with this email already exists. Sign in instead?"]}
         else:
-            login_user(user, remember=data["remember"])
+            sign_in_as(user, remember=data["remember"])
             return redirect(url_for("checkins.home"))
     values.pop("password", None)
     status = 422 if errors else 200
@@ -78,7 +86,7 @@ def sign_in():
             if user is None:
                 errors = {"_form": [SIGN_IN_FAILED]}
             else:
-                login_user(user, remember=data["remember"])
+                sign_in_as(user, remember=data["remember"])
                 return redirect(next_url or url_for("checkins.home"))
     values.pop("password", None)
     status = 422 if errors else 200
@@ -91,10 +99,18 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
-    """End this device's session and forget its remember-me cookie."""
+    """End this device's sign-in on the server, and forget its cookies."""
+    end_session(current_user)
     logout_user()
     flash("You're signed out. Take care.")
     return redirect(url_for("auth.sign_in"))
+
+
+def sign_in_as(user, remember):
+    """Sign `user` in on this device: a new sign-in the server keeps, named in the
+    session cookie (and the remember-me cookie when asked)."""
+    start_session(user, device_label(request.user_agent.string), utcnow())
+    login_user(user, remember=remember)
 
 
 def unauthorized():

@@ -5,10 +5,10 @@ it with navigator.credentials, and sends the answer back. The challenge waits in
 session between the two requests and is used once.
 """
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from webapp.api import json_response, load_json, never_store, per_person, refusal, signed_in_write
-from webapp.auth import bp
+from webapp.auth import bp, sign_in_as
 from webapp.extensions import limiter
 from webapp.schemas.account import PasskeySchema, PasskeySignInSchema
 from webapp.services.passkeys import (
@@ -103,7 +103,7 @@ def sign_in_with_passkey():
         user = signed_in_user(data["credential"], challenge, rp_id, origin)
     except PasskeyRefused as refused:
         return never_store(refusal(422, str(refused)))
-    login_user(user, remember=True)
+    sign_in_as(user, remember=True)
     return never_store(jsonify({"redirect": url_for("checkins.home")}))
 
 

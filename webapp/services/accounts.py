@@ -1,5 +1,8 @@
 """Accounts: registering, checking passwords, and the user's own settings."""
 import contextlib
+import hashlib
+import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -7,7 +10,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from webapp.extensions import db
-from webapp.models import User, new_login_token
+from webapp.models import SignIn, User
 from webapp.services import circles
 
 
@@ -97,11 +100,93 @@ def delete_account(user):
 
 
 def set_password(user, password):
-    """Give the user a new password and sign them out everywhere.
-
-    The login token names every session and remember-me cookie, so a new one ends them
-    all: whoever knew the old password is out, on every device.
-    """
+    """Give the user a new password and sign out every device but the one asking (if
+    any): whoever knew the old password is out, everywhere else."""
     user.password_hash = password_hasher().hash(password)
-    user.login_token = new_login_token()
+    end_sessions(user, keep=user.session_key)
     db.session.commit()
+
+
+# Sign-ins --------------------------------------------------------------------------------
+
+# How stale a sign-in's "last seen" may get before a request writes it again: often
+# enough to tell devices apart, rarely enough to cost nothing a request.
+SEEN_EVERY = timedelta(minutes=10)
+
+
+def start_session(user, device, now):
+    """A new sign-in of `user` on a device described as `device`: its key, for the
+    device's cookies (kept on `user` for Flask-Login), of which only a digest is stored."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(SignIn(digest=_digest(key), user_id=user.id, device=device,
+                          created_at=now, last_seen_at=now))
+    db.session.commit()
+    user.session_key = key
+    return key
+
+
+def user_for_session(key, now):
+    """The user a sign-in's key belongs to, or None once it ended (signed out here or
+    elsewhere, or by a new password)."""
+    found = db.session.execute(
+        select(User, SignIn).join(SignIn, SignIn.user_id == User.id)
+        .where(SignIn.digest == _digest(key))
+    ).first()
+    if found is None:
+        return None
+    user, signed_in = found
+    if now - signed_in.last_seen_at > SEEN_EVERY:
+        signed_in.last_seen_at = now
+        db.session.commit()
+    user.session_key = key
+    return user
+
+
+def sessions_of(user):
+    """Where the person is signed in, the latest seen first; each SignIn has `current`
+    set for the one this request came with."""
+    found = db.session.scalars(
+        select(SignIn).where(SignIn.user_id == user.id).order_by(SignIn.last_seen_at.desc())
+    ).all()
+    mine = _digest(user.session_key) if user.session_key else None
+    for signed_in in found:
+        signed_in.current = signed_in.digest == mine
+    return found
+
+
+def end_session(user, sign_in_id=None):
+    """Sign out one device of the person's (this one, by default); False if it is not theirs."""
+    where = (SignIn.id == sign_in_id) if sign_in_id is not None else (
+        SignIn.digest == _digest(user.session_key or ""))
+    ended = db.session.execute(delete(SignIn).where(SignIn.user_id == user.id, where))
+    db.session.commit()
+    return ended.rowcount == 1
+
+
+def end_sessions(user, keep=None):
+    """Sign out every device of the person's but the one with the key `keep`; the caller
+    commits."""
+    query = delete(SignIn).where(SignIn.user_id == user.id)
+    if keep:
+        query = query.where(SignIn.digest != _digest(keep))
+    db.session.execute(query)
+
+
+def device_label(user_agent):
+    """A device in a few words from its User-Agent, e.g. "Chrome on Android"."""
+    agent = user_agent or ""
+    browser = next((name for mark, name in BROWSERS if mark in agent), "A browser")
+    system = next((name for mark, name in SYSTEMS if mark in agent), None)
+    return f"{browser} on {system}" if system else browser
+
+
+# Looked for in this order: Chrome's and Edge's agents also say Safari, Edge's Chrome.
+BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+            ("CriOS/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+           ("Macintosh", "a Mac"), ("Windows", "Windows"), ("CrOS", "a Chromebook"),
+           ("Linux", "Linux"))
+
+
+def _digest(key):
+    return hashlib.sha256(key.encode()).hexdigest()
