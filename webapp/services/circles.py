@@ -64,7 +64,6 @@ TOO_MANY_TO_ONE = "You have sent them {} nudges today; there is always tomorrow.
 TOO_MANY = "You have sent {} nudges today, as many as a day allows."
 CIRCLE_FULL = f"This circle already has {MAX_MEMBERS} people, as many as a circle holds."
 ALREADY_ASKED = "You have asked this circle already; close that request to ask again."
-REQUEST_CLOSED = "This request has been closed."
 INVITATION_PROBLEMS = {
     "unknown": "This invitation link is not one Tend knows. Ask for a new one.",
     "expired": "This invitation has expired (links last 7 days). Ask for a new one.",
