@@ -14,7 +14,7 @@ from flask_login import current_user, login_required, logout_user
 from marshmallow import ValidationError
 
 from webapp.api import per_person
-from webapp.extensions import db, limiter
+from webapp.extensions import limiter
 from webapp.forms import form_fields
 from webapp.schemas.account import ChangePasswordSchema, DeleteAccountSchema, ProfileSchema
 from webapp.services.accounts import (
@@ -105,7 +105,6 @@ def sign_out_device(sign_in_id):
 def sign_out_others():
     """Sign out every device but this one."""
     end_sessions(current_user, keep=current_user.session_key)
-    db.session.commit()
     flash("Every other device is signed out.")
     return redirect(url_for("account.devices"))
 

@@ -102,7 +102,7 @@ def join(secret):
     _, circle, problem = circles.invitation_for(secret, utcnow(), current_user)
     if problem:
         return _join_problem(problem)
-    if circles.membership(current_user, circle):
+    if circles.membership(circle.id, current_user.id):
         return redirect(url_for("circles.show", circle_id=circle.id))
     values = {"member_name": current_user.display_name or ""}
     return render_template("circles/join.html", circle=circle, secret=secret, values=values,
@@ -176,7 +176,7 @@ def nudge(circle_id):
         return _nudge_answer(circle, values, error.messages), 422
     except Refused as refused:
         return _nudge_answer(circle, values, refused.errors), 422
-    _queue_push("nudge", sent.id, sent.status)
+    queue_push("nudge", sent)
     return _nudge_answer(circle, values, {})
 
 
@@ -197,7 +197,7 @@ def ask(circle_id):
         return _circle_page(circle, errors=error.messages), 422
     except Refused as refused:
         return _circle_page(circle, errors=refused.errors), 422
-    _queue_push("request", asked.id, asked.status)
+    queue_push("request", asked)
     flash("Asked. The circle will see it and can answer with one tap.")
     return redirect(url_for("circles.show", circle_id=circle.id))
 
@@ -215,7 +215,7 @@ def answer(request_id):
         return _answer_refused(circle, asked, error.messages)
     except Refused as refused:
         return _answer_refused(circle, asked, refused.errors)
-    _queue_push("answer", given.id, given.status)
+    queue_push("answer", given)
     if htmx:
         return render_template("circles/_answer_status.html", given=given, errors={})
     flash("Answered. They'll see it with the request.")
@@ -264,9 +264,11 @@ def _request(request_id):
     return asked
 
 
-def _queue_push(kind, object_id, status):
-    if status == "pending":
-        current_app.extensions["tend_tasks"]["circle_push"](kind, object_id)
+def queue_push(kind, thing):
+    """Queue the push of a nudge, request or answer just stored (not one stored before,
+    nor a nudge dropped for a block): the worker sends it once."""
+    if thing.status == "pending":
+        current_app.extensions["tend_tasks"]["circle_push"](kind, thing.id)
 
 
 def _index_page(errors, values):

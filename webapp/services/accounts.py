@@ -104,7 +104,6 @@ def set_password(user, password):
     any): whoever knew the old password is out, everywhere else."""
     user.password_hash = password_hasher().hash(password)
     end_sessions(user, keep=user.session_key)
-    db.session.commit()
 
 
 # Sign-ins --------------------------------------------------------------------------------
@@ -164,12 +163,13 @@ def end_session(user, sign_in_id=None):
 
 
 def end_sessions(user, keep=None):
-    """Sign out every device of the person's but the one with the key `keep`; the caller
-    commits."""
+    """Sign out every device of the person's but the one with the key `keep` (with any
+    change to the person made before, such as a new password)."""
     query = delete(SignIn).where(SignIn.user_id == user.id)
     if keep:
         query = query.where(SignIn.digest != _digest(keep))
     db.session.execute(query)
+    db.session.commit()
 
 
 def device_label(user_agent):

@@ -115,8 +115,9 @@ def find_circle(user, circle_id):
     )
 
 
-def membership(user, circle):
-    return db.session.get(CircleMember, (circle.id, user.id))
+def membership(circle_id, user_id):
+    """The person's place in the circle (their CircleMember), or None."""
+    return db.session.get(CircleMember, (circle_id, user_id))
 
 
 def members_of(circle, viewer):
@@ -173,7 +174,7 @@ def forget_empty_circles():
 
 def block(user, circle, member_id):
     """The person blocks a member of a circle they share; False if there is no such member."""
-    if member_id == user.id or db.session.get(CircleMember, (circle.id, member_id)) is None:
+    if member_id == user.id or membership(circle.id, member_id) is None:
         return False
     if db.session.get(CircleBlock, (user.id, member_id)) is None:
         db.session.add(CircleBlock(user_id=user.id, blocked_id=member_id))
@@ -223,18 +224,22 @@ def invite(user, circle, now):
 def open_invitations(circle, now):
     return db.session.scalars(
         select(CircleInvitation)
-        .where(
-            CircleInvitation.circle_id == circle.id,
-            CircleInvitation.used_at.is_(None),
-            CircleInvitation.revoked_at.is_(None),
-            CircleInvitation.expires_at > now,
-        )
+        .where(CircleInvitation.circle_id == circle.id, _still_open(now))
         .order_by(CircleInvitation.created_at)
     ).all()
 
 
+def _still_open(now):
+    """An invitation that can still let someone in: not used, taken back or expired."""
+    return (
+        CircleInvitation.used_at.is_(None)
+        & CircleInvitation.revoked_at.is_(None)
+        & (CircleInvitation.expires_at > now)
+    )
+
+
 def revoke(user, circle, invitation_id, now):
-    """Take back an unused invitation: its maker, or the circle's maker, may."""
+    """Take back an invitation still open: its maker, or the circle's maker, may."""
     mine = CircleInvitation.created_by == user.id
     taken = db.session.execute(
         update(CircleInvitation)
@@ -242,8 +247,7 @@ def revoke(user, circle, invitation_id, now):
             CircleInvitation.id == invitation_id,
             CircleInvitation.circle_id == circle.id,
             true() if circle.created_by == user.id else mine,
-            CircleInvitation.used_at.is_(None),
-            CircleInvitation.revoked_at.is_(None),
+            _still_open(now),
         )
         .values(revoked_at=now)
     )
@@ -260,7 +264,7 @@ def invitation_for(secret, now, user):
     )
     if invitation is None:
         return None, None, "unknown"
-    if db.session.get(CircleMember, (invitation.circle_id, user.id)) is not None:
+    if membership(invitation.circle_id, user.id) is not None:
         return invitation, db.session.get(Circle, invitation.circle_id), None
     problem = _invitation_problem(invitation, now)
     if problem:
@@ -279,17 +283,12 @@ def join(user, secret, member_name, now):
     invitation, circle, problem = invitation_for(secret, now, user)
     if problem:
         raise Refused("invitation", INVITATION_PROBLEMS[problem])
-    if membership(user, circle) is not None:
+    if membership(circle.id, user.id) is not None:
         return circle  # already in; the link stays for someone else
     db.session.execute(update(Circle).where(Circle.id == circle.id).values(name=Circle.name))
     spent = db.session.execute(
         update(CircleInvitation)
-        .where(
-            CircleInvitation.id == invitation.id,
-            CircleInvitation.used_at.is_(None),
-            CircleInvitation.revoked_at.is_(None),
-            CircleInvitation.expires_at > now,
-        )
+        .where(CircleInvitation.id == invitation.id, _still_open(now))
         .values(used_at=now)
     )
     if spent.rowcount != 1:
@@ -366,7 +365,7 @@ def send_nudge(sender, circle, nudge_id, recipient_id, message, now):
         if stored.sender_id != sender.id:
             raise Refused("id", "This nudge's id belongs to another nudge; send it again.")
         return stored
-    if recipient_id == sender.id or db.session.get(CircleMember, (circle.id, recipient_id)) is None:
+    if recipient_id == sender.id or membership(circle.id, recipient_id) is None:
         raise Refused("recipient", NOT_A_MEMBER)
     recipient = db.session.get(User, recipient_id)
     if nudge_setting(recipient) == "off":
@@ -470,7 +469,7 @@ def find_request(user, request_id, now):
         request is None
         or request.closed_at is not None
         or request.created_at <= now - REQUEST_LIFE
-        or db.session.get(CircleMember, (request.circle_id, user.id)) is None
+        or membership(request.circle_id, user.id) is None
         or _blocks(user.id, request.asker_id)
     ):
         return None
@@ -649,7 +648,7 @@ def sender_name(model, thing):
     else:
         circle_id = thing.circle_id
         user_id = thing.sender_id if model is CareNudge else thing.asker_id
-    member = db.session.get(CircleMember, (circle_id, user_id))
+    member = membership(circle_id, user_id)
     return member.name if member else "Someone in your circle"
 
 

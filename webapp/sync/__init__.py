@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from webapp.api import load_json, never_store, per_person, refusal, signed_in_write
+from webapp.circles import queue_push
 from webapp.extensions import limiter
 from webapp.schemas.sync import REJECTED, SyncRequestSchema, SyncResponseSchema, SyncSessionSchema
 from webapp.services.circles import SENT_KINDS, save_sent
@@ -101,8 +102,8 @@ def _send_circle_messages(submissions):
         if kind in SENT_KINDS:
             status, errors, push = save_sent(current_user, kind, fields, now)
             results[index] = EntryResult(status, errors=errors)
-            if push and push[1].status == "pending":
-                current_app.extensions["tend_tasks"]["circle_push"](push[0], push[1].id)
+            if push:
+                queue_push(*push)
     return results
 
 
